@@ -1,0 +1,292 @@
+/**
+ * Every refusal in koa-mellon is a `MellonError` with a stable `code`. The catalogue below is the
+ * single source of `docs/errors.md` (generated; a test fails when they drift).
+ */
+interface CodeInfo {
+  /** What the code means, in one sentence. */
+  readonly meaning: string;
+  /** The likely cause when a legitimate deployment sees it. */
+  readonly cause: string;
+  /** What an operator does about it. */
+  readonly fix: string;
+}
+
+export const ERROR_CODES = {
+  // Input and XML hardening
+  INPUT_TOO_LARGE: {
+    meaning: 'The message is larger than the configured size limit.',
+    cause: 'An attacker probing for denial of service, or an IdP releasing very many attributes.',
+    fix: 'Raise `maxMessageBytes` only if the IdP legitimately sends such large responses.',
+  },
+  BASE64_INVALID: {
+    meaning: 'A SAML parameter is not valid base64.',
+    cause: 'A truncated or altered form post or query string.',
+    fix: 'None: the message was damaged in transit or forged.',
+  },
+  INFLATE_FAILED: {
+    meaning: 'An HTTP-Redirect message could not be inflated (DEFLATE) or inflated past the size limit.',
+    cause: 'A peer that does not DEFLATE its Redirect messages, or a compression bomb.',
+    fix: 'Check the peer uses the HTTP-Redirect binding as specified (raw DEFLATE, then base64).',
+  },
+  XML_INVALID: {
+    meaning: 'The message is not well-formed XML (or contains NUL bytes or an unbound prefix).',
+    cause: 'A damaged or forged message.',
+    fix: 'None on our side; check the sending peer.',
+  },
+  XML_DOCTYPE_FORBIDDEN: {
+    meaning: 'The message carries a DOCTYPE or entity declarations.',
+    cause: 'An XXE or entity-expansion (billion laughs) attempt; no SAML peer needs a DTD.',
+    fix: 'None: this is always refused.',
+  },
+  XML_PI_FORBIDDEN: {
+    meaning: 'The message contains a processing instruction.',
+    cause: 'An attempt to split or hide values; SAML messages carry none except the XML declaration.',
+    fix: 'None: this is always refused.',
+  },
+  XML_TOO_DEEP: {
+    meaning: 'Elements are nested deeper than the depth limit.',
+    cause: 'A denial-of-service attempt.',
+    fix: 'None: real SAML messages are shallow.',
+  },
+  XML_DUPLICATE_ID: {
+    meaning: 'Two elements carry the same ID attribute.',
+    cause: 'A signature-wrapping attempt (the signed element duplicated next to a forged one).',
+    fix: 'None: this is always refused.',
+  },
+  XML_UNEXPECTED_CONTENT: {
+    meaning: 'An element, text or sibling appears where the schema allows none (or too many).',
+    cause: 'A wrapping attempt (an extra Assertion, text beside elements) or a malformed message.',
+    fix: 'Check the peer’s output against the SAML schema.',
+  },
+  XML_SPLIT_VALUE: {
+    meaning: 'A value is split by a comment, processing instruction or child element.',
+    cause: 'The comment-injection attack class (2018): `user@evil.com<!---->.example.com`.',
+    fix: 'None: this is always refused.',
+  },
+  MESSAGE_INVALID: {
+    meaning: 'A required SAML element or attribute is missing or malformed.',
+    cause: 'A peer that does not follow the schema, or a forged message.',
+    fix: 'Enable `debug` to log the decoded message and compare it with saml-core.',
+  },
+  MESSAGE_TYPE_UNEXPECTED: {
+    meaning: 'The root element is not the kind of message this endpoint takes.',
+    cause: 'A LogoutRequest posted to the ACS, a Response to the logout URL, and the like.',
+    fix: 'Check the endpoints registered at the peer.',
+  },
+  VERSION_UNSUPPORTED: {
+    meaning: 'The message is not SAML 2.0.',
+    cause: 'A SAML 1.1 peer.',
+    fix: 'Configure the peer for SAML 2.0.',
+  },
+  // Signatures
+  SIGNATURE_MISSING: {
+    meaning: 'A signature required by policy is absent.',
+    cause: 'The IdP signs only the response (or nothing) while the assertion must be signed, or a stripped signature.',
+    fix: 'Have the IdP sign the assertion (recommended), or sign the whole response so that it covers the assertion.',
+  },
+  SIGNATURE_INVALID: {
+    meaning: 'The signature value does not verify with any trusted key.',
+    cause: 'Altered content, or the IdP rolled its signing key and our metadata is stale.',
+    fix: 'Refresh the IdP metadata; if it persists, the message was tampered with.',
+  },
+  DIGEST_MISMATCH: {
+    meaning: 'The signed element was changed after signing (its digest differs).',
+    cause: 'Tampering, or a proxy that re-formats XML.',
+    fix: 'None when tampered; otherwise stop the component that rewrites the XML.',
+  },
+  SIGNATURE_REFERENCE_INVALID: {
+    meaning: 'The signature does not reference exactly the element that carries it.',
+    cause: 'A signature-wrapping attempt, or a signature over another element.',
+    fix: 'None: this is always refused.',
+  },
+  SIGNATURE_ALGORITHM_FORBIDDEN: {
+    meaning: 'The signature, digest or canonicalization algorithm is not allowed.',
+    cause: 'An IdP still signing with SHA-1, or an HMAC forgery attempt.',
+    fix: 'Configure the IdP for rsa-sha256; set `allowSha1` only as a temporary measure.',
+  },
+  TRANSFORM_FORBIDDEN: {
+    meaning: 'The signature uses a transform other than enveloped-signature and exclusive c14n.',
+    cause: 'An XSLT/XPath transform attack, or an exotic signer.',
+    fix: 'None: only the transforms of saml-core §5.4.4 are accepted.',
+  },
+  NO_TRUSTED_KEY: {
+    meaning: 'No trusted key of a suitable type is configured to verify this signature.',
+    cause: 'IdP metadata without a signing KeyDescriptor, or an ECDSA signature with only RSA keys.',
+    fix: 'Check the IdP metadata holds its signing certificate.',
+  },
+  // Encryption
+  DECRYPTION_FAILED: {
+    meaning: 'An encrypted element could not be decrypted with any of our keys.',
+    cause: 'The IdP encrypts to an old SP certificate, or the ciphertext was altered.',
+    fix: 'Publish the current certificate in SP metadata; keep the old key in `privateKeys` during rollover.',
+  },
+  ENCRYPTION_ALGORITHM_FORBIDDEN: {
+    meaning: 'The block cipher or key transport algorithm is not allowed.',
+    cause: 'An IdP using rsa-1_5 or 3DES.',
+    fix: 'Configure the IdP for RSA-OAEP and AES; `allowRsa15KeyTransport` exists for legacy IdPs only.',
+  },
+  // Protocol checks
+  STATUS_NOT_SUCCESS: {
+    meaning: 'The IdP answered with a non-success status.',
+    cause: 'The user cancelled, failed to authenticate, or is not allowed to use this SP.',
+    fix: 'See the status codes carried by the error (`StatusError.statusCodes`).',
+  },
+  ISSUER_MISMATCH: {
+    meaning: 'The Issuer is not the entityID of the expected IdP.',
+    cause: 'A response from another IdP, or an IdP whose entityID changed.',
+    fix: 'Update the IdP metadata.',
+  },
+  DESTINATION_MISMATCH: {
+    meaning: 'The Destination attribute is not our endpoint URL.',
+    cause: 'A message meant for another SP, or `baseUrl` not matching the public URL (proxy, scheme).',
+    fix: 'Set `baseUrl` to the exact public URL the IdP posts to.',
+  },
+  RECIPIENT_MISMATCH: {
+    meaning: 'SubjectConfirmationData/@Recipient is not our ACS URL.',
+    cause: 'An assertion issued for another SP, or `baseUrl` not matching the public URL.',
+    fix: 'Set `baseUrl` to the exact public URL the IdP posts to.',
+  },
+  AUDIENCE_MISMATCH: {
+    meaning: 'The assertion is not restricted to our entityID.',
+    cause: 'An assertion for another SP (a confused-deputy attack), or an entityID configured differently at the IdP.',
+    fix: 'Make the IdP’s audience for this SP equal our entityID.',
+  },
+  IN_RESPONSE_TO_MISMATCH: {
+    meaning: 'InResponseTo does not match a request we sent (or it was already used).',
+    cause: 'A replayed or cross-session response, or login state lost between instances (use a shared store).',
+    fix: 'Use Redis as the store when several instances run; otherwise, start the login again.',
+  },
+  UNSOLICITED_RESPONSE: {
+    meaning: 'An IdP-initiated (unsolicited) response arrived while they are not allowed.',
+    cause: 'The IdP started the login itself (a tile in its portal).',
+    fix: 'Set `allowIdpInitiated: true` for that IdP if you want portal logins.',
+  },
+  SUBJECT_CONFIRMATION_INVALID: {
+    meaning: 'No bearer SubjectConfirmation satisfies the profile (Recipient, NotOnOrAfter, no NotBefore).',
+    cause: 'An assertion meant for another profile, or a malformed one.',
+    fix: 'Check the IdP issues bearer assertions for web SSO.',
+  },
+  ASSERTION_EXPIRED: {
+    meaning: 'The message or assertion is past its NotOnOrAfter (plus the clock skew).',
+    cause: 'A slow user, a replay, or clocks out of sync.',
+    fix: 'Sync clocks with NTP; raise `clockSkew` a little if the IdP’s clock drifts.',
+  },
+  ASSERTION_NOT_YET_VALID: {
+    meaning: 'The assertion’s NotBefore is in the future (beyond the clock skew).',
+    cause: 'Clocks out of sync (common with ADFS).',
+    fix: 'Sync clocks with NTP; raise `clockSkew` a little if the IdP’s clock drifts.',
+  },
+  ASSERTION_MISSING: {
+    meaning: 'A success Response carries no assertion.',
+    cause: 'A malformed response.',
+    fix: 'Check the IdP configuration.',
+  },
+  AUTHN_STATEMENT_MISSING: {
+    meaning: 'The assertion has no AuthnStatement, or one that does not satisfy the SSO profile.',
+    cause: 'An attribute-only assertion sent to the ACS.',
+    fix: 'Check the IdP configuration.',
+  },
+  REPLAYED_ASSERTION: {
+    meaning: 'This assertion ID (or request ID) was already accepted once.',
+    cause: 'A replay attack, or the browser posting the same form twice.',
+    fix: 'None: start the login again.',
+  },
+  BINDING_INVALID: {
+    meaning: 'The HTTP request does not carry a well-formed SAML binding (missing or duplicate parameters).',
+    cause: 'A user opening an endpoint by hand, or a damaged request.',
+    fix: 'None.',
+  },
+  KEY_INVALID: {
+    meaning: 'A key or certificate could not be loaded.',
+    cause: 'A PEM that is truncated, encrypted without its passphrase, or of an unsupported type.',
+    fix: 'Check the file; `openssl x509 -in cert.pem -noout -text` should read it.',
+  },
+  // Metadata
+  METADATA_INVALID: {
+    meaning: 'Metadata is not a usable EntityDescriptor / EntitiesDescriptor.',
+    cause: 'A wrong URL (an HTML login page), or metadata of another role.',
+    fix: 'Open the metadata URL in a browser and check it is SAML 2.0 metadata.',
+  },
+  METADATA_EXPIRED: {
+    meaning: 'The metadata is past its validUntil.',
+    cause: 'A stale file or cache, or a federation aggregate that was not refreshed.',
+    fix: 'Fetch fresh metadata; check the metadata URL is reachable.',
+  },
+  METADATA_UNAVAILABLE: {
+    meaning: 'No copy of the metadata is available (fetch failed and nothing cached).',
+    cause: 'The metadata URL is down or unreachable and there is no disk cache yet.',
+    fix: 'Check the URL from the server (proxy, firewall, TLS).',
+  },
+  ENTITY_NOT_FOUND: {
+    meaning: 'The entityID is not in the configured metadata.',
+    cause: 'A typo in `entityID`, or an aggregate that no longer lists it.',
+    fix: 'Check the entityID against the metadata.',
+  },
+  // Configuration and run time
+  CONFIG_INVALID: {
+    meaning: 'A setting is missing, unknown or of the wrong type (thrown at start-up only).',
+    cause: 'A mistake in the settings object.',
+    fix: 'Read the key path in the error (`identityProviders[1].metadataUrl`) and `docs/settings.md`.',
+  },
+  STORE_UNAVAILABLE: {
+    meaning: 'The state store (Keyv / Redis) did not answer.',
+    cause: 'Redis down or unreachable.',
+    fix: 'Restore the store; logins fail closed while it is down.',
+  },
+  PERMISSION_DENIED: {
+    meaning: 'An adapter refused the login.',
+    cause: 'The user is authenticated at the IdP but not authorized for this application.',
+    fix: 'Grant access at the IdP (group, attribute) or adjust the adapter.',
+  },
+  ARTIFACT_RESOLUTION_FAILED: {
+    meaning: 'An HTTP-Artifact could not be resolved at the IdP.',
+    cause: 'The IdP’s ArtifactResolutionService is unreachable, slow, or refused our request.',
+    fix: 'Check the IdP metadata’s ArtifactResolutionService URL and TLS.',
+  },
+} as const satisfies Record<string, CodeInfo>;
+
+export type MellonErrorCode = keyof typeof ERROR_CODES;
+
+/**
+ * The root of every refusal. `message` is internal detail for logs (it never contains the
+ * attacker's XML); the public text per code lives in the web layer.
+ */
+export class MellonError extends Error {
+  override readonly name: string = 'MellonError';
+  readonly code: MellonErrorCode;
+
+  constructor(code: MellonErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+  }
+}
+
+/** Thrown only while settings are validated at start-up; `path` names the key. */
+export class ConfigError extends MellonError {
+  override readonly name = 'ConfigError';
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super('CONFIG_INVALID', `${path}: ${message}`, options);
+    this.path = path;
+  }
+}
+
+/** A non-success SAML status from the peer (saml-core §3.2.2). */
+export class StatusError extends MellonError {
+  override readonly name = 'StatusError';
+  /** Top-level code first, then nested sub-codes. */
+  readonly statusCodes: readonly string[];
+  readonly statusMessage: string | undefined;
+
+  constructor(statusCodes: readonly string[], statusMessage: string | undefined) {
+    super('STATUS_NOT_SUCCESS', `peer answered status ${statusCodes.join(' / ')}`);
+    this.statusCodes = statusCodes;
+    this.statusMessage = statusMessage;
+  }
+}
+
+/** Shorthand used by checks: `fail('AUDIENCE_MISMATCH', 'expected ...')`. */
+export function fail(code: MellonErrorCode, message: string, cause?: unknown): never {
+  throw new MellonError(code, message, cause === undefined ? undefined : { cause });
+}

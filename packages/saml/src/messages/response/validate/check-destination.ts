@@ -1,0 +1,15 @@
+import { fail } from '../../../errors.js';
+import { attribute } from '../../../xml/select.js';
+
+/**
+ * saml-bindings §3.5.5.2 / §3.4.5.2: a present Destination must be our endpoint; a signed message
+ * must carry one.
+ */
+export function checkDestination(message: Element, signed: boolean, endpointUrl: string): void {
+  const destination = attribute(message, 'Destination');
+  if (destination === undefined) {
+    if (signed) fail('DESTINATION_MISMATCH', 'signed message without Destination');
+    return;
+  }
+  if (destination !== endpointUrl) fail('DESTINATION_MISMATCH', 'Destination is not our endpoint');
+}

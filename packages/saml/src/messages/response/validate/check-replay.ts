@@ -1,0 +1,7 @@
+import { fail } from '../../../errors.js';
+import type { ReplayCache } from '../types.js';
+
+/** saml-profiles §4.1.4.5: an assertion ID is accepted once, remembered until it expires. */
+export async function checkReplay(id: string, expiresAt: number, cache: ReplayCache): Promise<void> {
+  if (!(await cache.markSeen(id, expiresAt))) fail('REPLAYED_ASSERTION', 'assertion ID already accepted');
+}

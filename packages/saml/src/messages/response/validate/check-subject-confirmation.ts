@@ -1,0 +1,37 @@
+import { fail, MellonError } from '../../../errors.js';
+import { checkWindow } from '../../../time.js';
+import type { BearerConfirmation } from '../read-assertion.js';
+
+/**
+ * saml-profiles §4.1.4.2: at least one bearer SubjectConfirmation whose data has Recipient = our
+ * ACS, a NotOnOrAfter still in the future, no NotBefore, and (when present) an InResponseTo equal
+ * to the response's. Returns the one that satisfied them. When several fail, the first one's
+ * reason is reported.
+ */
+export function checkSubjectConfirmation(
+  bearers: readonly BearerConfirmation[],
+  context: { acsUrl: string; now: number; skewSeconds: number; responseInResponseTo?: string | undefined },
+): BearerConfirmation {
+  if (bearers.length === 0) fail('SUBJECT_CONFIRMATION_INVALID', 'no bearer SubjectConfirmation');
+  let firstError: MellonError | undefined;
+  for (const bearer of bearers) {
+    try {
+      if (bearer.notBefore !== undefined) fail('SUBJECT_CONFIRMATION_INVALID', 'bearer confirmation has NotBefore');
+      if (bearer.notOnOrAfter === undefined) fail('SUBJECT_CONFIRMATION_INVALID', 'bearer confirmation lacks NotOnOrAfter');
+      if (bearer.recipient !== context.acsUrl) fail('RECIPIENT_MISMATCH', 'Recipient is not our ACS URL');
+      if (
+        bearer.inResponseTo !== undefined &&
+        context.responseInResponseTo !== undefined &&
+        bearer.inResponseTo !== context.responseInResponseTo
+      ) {
+        fail('IN_RESPONSE_TO_MISMATCH', 'InResponseTo differs between Response and SubjectConfirmationData');
+      }
+      checkWindow(context.now, context.skewSeconds, { notOnOrAfter: bearer.notOnOrAfter }, 'bearer confirmation');
+      return bearer;
+    } catch (err) {
+      if (!(err instanceof MellonError)) throw err;
+      firstError ??= err;
+    }
+  }
+  throw firstError as MellonError;
+}

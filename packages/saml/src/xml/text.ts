@@ -1,0 +1,28 @@
+import { fail } from '../errors.js';
+
+const TEXT_NODE = 3;
+const CDATA_SECTION_NODE = 4;
+
+/**
+ * The text value of a simple-content element. Only text and CDATA children are allowed: a comment,
+ * processing instruction or element inside a value is refused rather than skipped, so that
+ * `user@evil.com<!---->.example.com` can never be read as `user@evil.com` (the 2018
+ * comment-injection class) nor as anything else than what was signed.
+ */
+export function textOf(el: Element): string {
+  let text = '';
+  for (let child = el.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType !== TEXT_NODE && child.nodeType !== CDATA_SECTION_NODE) {
+      fail('XML_SPLIT_VALUE', `<${el.localName}> value split by a non-text node`);
+    }
+    text += (child as CharacterData).data;
+  }
+  return text;
+}
+
+/** `textOf`, trimmed, and required to be non-empty. */
+export function requiredText(el: Element): string {
+  const text = textOf(el).trim();
+  if (text === '') fail('MESSAGE_INVALID', `<${el.localName}> is empty`);
+  return text;
+}
