@@ -38,7 +38,7 @@ export function decryptElement(container: Element, options: DecryptOptions): Par
   const transports = encryptedKeys.map((encryptedKey) => readKeyTransport(encryptedKey, options.policy));
   const cipherValue = readCipherValue(encryptedData);
 
-  // Uniform failure from here on: any key, padding or parse problem is one code.
+  // Uniform failure from here on: every key, padding or parse problem is one code.
   let plaintext: string | undefined;
   for (const { params, wrapped } of transports) {
     for (const key of options.keys) {
