@@ -16,7 +16,7 @@ export const ERROR_CODES = {
   INPUT_TOO_LARGE: {
     meaning: 'The message is larger than the configured size limit.',
     cause: 'An attacker probing for denial of service, or an IdP releasing very many attributes.',
-    fix: 'Raise `maxMessageBytes` only if the IdP legitimately sends such large responses.',
+    fix: 'Raise `limits.maxBytes` only if the IdP legitimately sends such large responses.',
   },
   BASE64_INVALID: {
     meaning: 'A SAML parameter is not valid base64.',
