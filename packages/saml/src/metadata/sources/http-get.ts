@@ -1,0 +1,126 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { fail, MellonError } from '../../errors.js';
+
+export interface HttpGetOptions {
+  /** The whole exchange, redirects and body included, is abandoned after this many ms. */
+  readonly timeoutMs: number;
+  /** Verify the server's certificate chain and name (Node's `rejectUnauthorized`). */
+  readonly verifyTls: boolean;
+  /** Largest accepted body, after decompression. */
+  readonly maxBytes: number;
+  /** Validators of the copy we hold, for a conditional GET (rfc9110 §13.1). */
+  readonly etag?: string | undefined;
+  readonly lastModified?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+export type HttpGetResult =
+  | { readonly status: 200; readonly body: string; readonly etag?: string | undefined; readonly lastModified?: string | undefined }
+  | { readonly status: 304 };
+
+/** Redirects followed before giving up. */
+export const MAX_REDIRECTS = 5;
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * GETs metadata over http(s) with node:http(s), so the timeout, TLS verification and body limit
+ * are ours, not a library's defaults. Redirects are followed up to MAX_REDIRECTS, only to http(s)
+ * and never from https down to http. Failures are METADATA_UNAVAILABLE (INPUT_TOO_LARGE for a
+ * body over the limit).
+ */
+export async function httpGet(url: string, options: HttpGetOptions): Promise<HttpGetResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  const headers: Record<string, string> = {
+    accept: 'application/samlmetadata+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1',
+    'accept-encoding': 'gzip',
+    'user-agent': 'koa-mellon-metadata',
+    ...(options.etag ? { 'if-none-match': options.etag } : {}),
+    ...(options.lastModified ? { 'if-modified-since': options.lastModified } : {}),
+  };
+  try {
+    let target = new URL(url);
+    for (let hop = 0; ; hop++) {
+      const response = await send(target, headers, options.verifyTls, signal);
+      const status = response.statusCode ?? 0;
+      if (REDIRECTS.has(status)) {
+        response.resume();
+        if (hop >= MAX_REDIRECTS) fail('METADATA_UNAVAILABLE', `more than ${MAX_REDIRECTS} redirects`);
+        target = redirectTarget(target, response.headers.location);
+        continue;
+      }
+      if (status === 304 && (options.etag || options.lastModified)) {
+        response.resume();
+        return { status: 304 };
+      }
+      if (status !== 200) {
+        response.resume();
+        fail('METADATA_UNAVAILABLE', `metadata server answered HTTP ${status}`);
+      }
+      const body = await readBody(response, options.maxBytes);
+      const etag = response.headers.etag;
+      const lastModified = response.headers['last-modified'];
+      return { status: 200, body, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
+    }
+  } catch (err) {
+    if (err instanceof MellonError) throw err;
+    const reason = timeout.aborted ? `no complete answer within ${options.timeoutMs} ms` : 'metadata download failed';
+    throw new MellonError('METADATA_UNAVAILABLE', reason, { cause: err });
+  }
+}
+
+function send(target: URL, headers: Record<string, string>, verifyTls: boolean, signal: AbortSignal): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    // agent: false, no keep-alive: a download every hour gains nothing from a pooled socket.
+    const req = request(target, { method: 'GET', headers, signal, agent: false, rejectUnauthorized: verifyTls }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function redirectTarget(from: URL, location: string | undefined): URL {
+  if (!location) fail('METADATA_UNAVAILABLE', 'redirect without Location');
+  let next: URL;
+  try {
+    next = new URL(location, from);
+  } catch (err) {
+    throw new MellonError('METADATA_UNAVAILABLE', 'redirect to an invalid URL', { cause: err });
+  }
+  if (next.protocol !== 'https:' && next.protocol !== 'http:') fail('METADATA_UNAVAILABLE', 'redirect to a non-http(s) URL');
+  if (from.protocol === 'https:' && next.protocol === 'http:') fail('METADATA_UNAVAILABLE', 'redirect from https down to http');
+  return next;
+}
+
+async function readBody(response: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers['content-length']);
+  const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (encoding === 'identity' && declared > maxBytes) {
+    response.resume();
+    fail('INPUT_TOO_LARGE', `metadata over ${maxBytes} bytes`);
+  }
+  if (encoding !== 'identity' && encoding !== 'gzip') {
+    response.resume();
+    fail('METADATA_UNAVAILABLE', 'unsupported Content-Encoding');
+  }
+  // The limit counts decompressed bytes: a small gzip bomb is stopped as early as a large body.
+  // pipeline, not pipe: an aborted response must fail the gunzip stream we read, not stall it.
+  const stream = encoding === 'gzip' ? pipeline(response, createGunzip(), () => undefined) : response;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    // Both streams yield Buffers (no encoding was set on them).
+    const buffer = chunk as Buffer;
+    total += buffer.length;
+    if (total > maxBytes) {
+      response.destroy();
+      stream.destroy();
+      fail('INPUT_TOO_LARGE', `metadata over ${maxBytes} bytes`);
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, total).toString('utf8');
+}
