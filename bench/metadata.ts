@@ -123,6 +123,7 @@ const document = buildDocument(
   x('md:EntitiesDescriptor', { ID: '_bench', Name: 'https://federation.example.org', cacheDuration: 'PT6H' }, certs.map((cert, i) => entity(i, cert))),
 );
 const unsigned = serializeXml(document);
+if (process.env.DUMP) (await import("node:fs")).writeFileSync(process.env.DUMP, unsigned);
 const publisher = generateKeyPairSync('rsa', { modulusLength: 2048 });
 signElement(document.documentElement, { privateKey: publisher.privateKey });
 const signed = serializeXml(document);
