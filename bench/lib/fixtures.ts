@@ -35,7 +35,7 @@ export function buildFixture(variant: Variant, now: number, spoil?: Spoil): Fixt
   if (spoil === 'assertion') xml = replaceOnce(xml, 'SessionIndex="_session42"', 'SessionIndex="_session43"');
   if (variant.encrypt) xml = xmlsecEncrypt(xml, sp.certPath, ENCRYPTED_ASSERTION_XPATH, variant.encrypt);
   if (variant.signResponse) xml = xmlsecSign(xml, idp.keyPath, idp.certPath, RESPONSE_SIG_XPATH);
-  // The Response's signature precedes the assertion (saml-core §5.3: after Issuer), so it is the first.
+  // saml-core §3.2.2: the Response's Signature follows its Issuer, before the assertion: the first one.
   if (spoil === 'response') xml = xml.replace(/(<ds:SignatureValue>)(.)/, (_, open: string, c: string) => open + (c === 'A' ? 'B' : 'A'));
   return { samlResponse: Buffer.from(xml, 'utf8').toString('base64'), bytes: Buffer.byteLength(xml, 'utf8') };
 }
