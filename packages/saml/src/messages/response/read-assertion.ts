@@ -179,7 +179,7 @@ export function readAttribute(el: Element): AttributeDetail {
   for (const value of elementChildren(el)) {
     if (!isElement(value, 'saml', 'AttributeValue')) fail('XML_UNEXPECTED_CONTENT', `unexpected <${value.localName}> in Attribute`);
     if (value.getAttributeNS('http://www.w3.org/2001/XMLSchema-instance', 'nil') === 'true') continue;
-    if (value.getElementsByTagNameNS('*', '*').length === 0) {
+    if (!hasElementChild(value)) {
       values.push(textOf(value));
       continue;
     }
@@ -192,4 +192,9 @@ export function readAttribute(el: Element): AttributeDetail {
     friendlyName: attribute(el, 'FriendlyName'),
     values,
   };
+}
+
+function hasElementChild(el: Element): boolean {
+  for (let child = el.firstChild; child; child = child.nextSibling) if (child.nodeType === 1) return true;
+  return false;
 }
