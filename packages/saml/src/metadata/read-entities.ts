@@ -1,6 +1,7 @@
 import { fail } from '../errors.js';
 import { elementChildren, isElement } from '../xml/select.js';
 import { readEntityDescriptor } from './read-entity.js';
+import { createKeyLoader, type KeyLoader } from './read-keys.js';
 import type { EntityDescriptor } from './types.js';
 import { earliest, readValidUntil } from './values.js';
 
@@ -12,25 +13,26 @@ import { earliest, readValidUntil } from './values.js';
  */
 export function indexEntities(root: Element): Map<string, EntityDescriptor> {
   const entities = new Map<string, EntityDescriptor>();
+  const loadKey = createKeyLoader();
   const add = (entity: EntityDescriptor): void => {
     if (entities.has(entity.entityId)) fail('METADATA_INVALID', 'an entityID appears twice');
     entities.set(entity.entityId, entity);
   };
   if (isElement(root, 'md', 'EntityDescriptor')) {
-    add(readEntityDescriptor(root, undefined));
+    add(readEntityDescriptor(root, undefined, loadKey));
   } else {
-    walk(root, undefined, add);
+    walk(root, undefined, loadKey, add);
   }
   if (entities.size === 0) fail('METADATA_INVALID', 'metadata holds no EntityDescriptor');
   return entities;
 }
 
-function walk(group: Element, inherited: Date | undefined, add: (entity: EntityDescriptor) => void): void {
+function walk(group: Element, inherited: Date | undefined, loadKey: KeyLoader, add: (entity: EntityDescriptor) => void): void {
   const validUntil = earliest(inherited, readValidUntil(group));
   // Children: ds:Signature?, md:Extensions?, then EntityDescriptor | EntitiesDescriptor; only
   // nested signatures and extensions (mdrpi, mdattr...) are skipped, they bind nothing we read.
   for (const child of elementChildren(group)) {
-    if (isElement(child, 'md', 'EntityDescriptor')) add(readEntityDescriptor(child, validUntil));
-    else if (isElement(child, 'md', 'EntitiesDescriptor')) walk(child, validUntil, add);
+    if (isElement(child, 'md', 'EntityDescriptor')) add(readEntityDescriptor(child, validUntil, loadKey));
+    else if (isElement(child, 'md', 'EntitiesDescriptor')) walk(child, validUntil, loadKey, add);
   }
 }

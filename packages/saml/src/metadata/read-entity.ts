@@ -1,6 +1,7 @@
 import { fail } from '../errors.js';
 import { elementChildren, isElement } from '../xml/select.js';
 import { extensionsOf, readScopes } from './read-extensions.js';
+import type { KeyLoader } from './read-keys.js';
 import { readContacts, readOrganization } from './read-organization.js';
 import { readIdpSsoDescriptor, readSpSsoDescriptor, supportsSaml2 } from './read-role.js';
 import type { EntityDescriptor, IdpSsoDescriptor, SpSsoDescriptor } from './types.js';
@@ -17,7 +18,7 @@ const MAX_ENTITY_ID_LENGTH = 1024;
  * RoleDescriptor (WS-Federation in Entra ID and ADFS metadata), AttributeAuthorityDescriptor,
  * AffiliationDescriptor and anything else are skipped without being looked into.
  */
-export function readEntityDescriptor(el: Element, inheritedValidUntil: Date | undefined): EntityDescriptor {
+export function readEntityDescriptor(el: Element, inheritedValidUntil: Date | undefined, loadKey: KeyLoader): EntityDescriptor {
   const entityId = readRequired(el, 'entityID');
   if (entityId.length > MAX_ENTITY_ID_LENGTH) fail('METADATA_INVALID', 'entityID longer than 1024 characters');
   let idp: IdpSsoDescriptor | undefined;
@@ -25,10 +26,10 @@ export function readEntityDescriptor(el: Element, inheritedValidUntil: Date | un
   let validUntil = earliest(inheritedValidUntil, readValidUntil(el));
   for (const child of elementChildren(el)) {
     if (!idp && isElement(child, 'md', 'IDPSSODescriptor') && supportsSaml2(child)) {
-      idp = readIdpSsoDescriptor(child);
+      idp = readIdpSsoDescriptor(child, loadKey);
       validUntil = earliest(validUntil, readValidUntil(child));
     } else if (!sp && isElement(child, 'md', 'SPSSODescriptor') && supportsSaml2(child)) {
-      sp = readSpSsoDescriptor(child);
+      sp = readSpSsoDescriptor(child, loadKey);
       validUntil = earliest(validUntil, readValidUntil(child));
     }
   }

@@ -19,18 +19,18 @@ export function readOrganization(el: Element): Organization | undefined {
 }
 
 const CONTACT_TYPES: ReadonlySet<string> = new Set<ContactType>(['technical', 'support', 'administrative', 'billing', 'other']);
+const isContactType = (value: string): value is ContactType => CONTACT_TYPES.has(value);
 
 export function readContacts(el: Element): ContactPerson[] {
   const contacts: ContactPerson[] = [];
   for (const contact of childrenNamed(el, 'md', 'ContactPerson')) {
     const contactType = attribute(contact, 'contactType')?.trim() ?? '';
-    // The set holds exactly the ContactType members, so the narrowing cast is safe.
-    if (!CONTACT_TYPES.has(contactType)) continue;
+    if (!isContactType(contactType)) continue;
     const company = singleText(contact, 'Company');
     const givenName = singleText(contact, 'GivenName');
     const surName = singleText(contact, 'SurName');
     contacts.push({
-      contactType: contactType as ContactType,
+      contactType,
       ...(company === undefined ? {} : { company }),
       ...(givenName === undefined ? {} : { givenName }),
       ...(surName === undefined ? {} : { surName }),

@@ -2,7 +2,7 @@ import { fail } from '../errors.js';
 import { NS } from '../constants/urn.js';
 import { attribute, childrenNamed } from '../xml/select.js';
 import { textOf } from '../xml/text.js';
-import { encryptionKeysOf, readKeyDescriptors, signingKeysOf } from './read-keys.js';
+import { encryptionKeysOf, readKeyDescriptors, signingKeysOf, type KeyLoader } from './read-keys.js';
 import { readEndpoints, readIndexedEndpoints } from './read-endpoints.js';
 import { extensionsOf, isWebUrl, readScopes, readUiInfo } from './read-extensions.js';
 import type { IdpSsoDescriptor, SpSsoDescriptor, SsoDescriptor } from './types.js';
@@ -22,22 +22,22 @@ export function supportsSaml2(role: Element): boolean {
 }
 
 /** saml-metadata §2.4.3 IDPSSODescriptor. */
-export function readIdpSsoDescriptor(role: Element): IdpSsoDescriptor {
+export function readIdpSsoDescriptor(role: Element, loadKey: KeyLoader): IdpSsoDescriptor {
   const singleSignOnServices = readEndpoints(role, 'SingleSignOnService');
   if (singleSignOnServices.length === 0) fail('METADATA_INVALID', 'IDPSSODescriptor lacks SingleSignOnService');
   return {
-    ...readSsoDescriptor(role),
+    ...readSsoDescriptor(role, loadKey),
     wantAuthnRequestsSigned: readBoolean(role, 'WantAuthnRequestsSigned', false),
     singleSignOnServices,
   };
 }
 
 /** saml-metadata §2.4.4 SPSSODescriptor. */
-export function readSpSsoDescriptor(role: Element): SpSsoDescriptor {
+export function readSpSsoDescriptor(role: Element, loadKey: KeyLoader): SpSsoDescriptor {
   const assertionConsumerServices = readIndexedEndpoints(role, 'AssertionConsumerService');
   if (assertionConsumerServices.length === 0) fail('METADATA_INVALID', 'SPSSODescriptor lacks AssertionConsumerService');
   return {
-    ...readSsoDescriptor(role),
+    ...readSsoDescriptor(role, loadKey),
     authnRequestsSigned: readBoolean(role, 'AuthnRequestsSigned', false),
     wantAssertionsSigned: readBoolean(role, 'WantAssertionsSigned', false),
     assertionConsumerServices,
@@ -45,9 +45,9 @@ export function readSpSsoDescriptor(role: Element): SpSsoDescriptor {
 }
 
 /** What both roles share: RoleDescriptor (§2.4.1) and SSODescriptor (§2.4.2). */
-function readSsoDescriptor(role: Element): SsoDescriptor {
+function readSsoDescriptor(role: Element, loadKey: KeyLoader): SsoDescriptor {
   const extensions = extensionsOf(role);
-  const keys = readKeyDescriptors(role);
+  const keys = readKeyDescriptors(role, loadKey);
   const errorUrl = attribute(role, 'errorURL');
   const ui = readUiInfo(extensions);
   return {

@@ -31,12 +31,15 @@ export async function tryLock(path: string, now: number, staleAfterMs: number): 
   return undefined;
 }
 
-/** Waits (polling) until `path` is gone or stale, for at most `maxWaitMs` of real time. */
-export async function waitForLock(path: string, now: () => number, staleAfterMs: number, maxWaitMs: number): Promise<void> {
+/**
+ * Waits (polling) until `path` is gone or stale, for at most `maxWaitMs` of real time, or until
+ * `signal` aborts. The poll timer is unref()ed: a wait never keeps the process alive.
+ */
+export async function waitForLock(path: string, now: () => number, staleAfterMs: number, maxWaitMs: number, signal?: AbortSignal): Promise<void> {
   const until = Date.now() + maxWaitMs;
-  while (Date.now() < until) {
+  while (Date.now() < until && !signal?.aborted) {
     if (await isStale(path, now(), staleAfterMs)) return;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS).unref());
   }
 }
 

@@ -44,7 +44,7 @@ export async function refreshCopy(config: RefreshConfig, held: Copy | undefined,
   const staleAfterMs = config.timeoutMs + PARSE_ALLOWANCE_MS;
   let lock = await lockOrProceed(config, staleAfterMs);
   if (!lock) {
-    await waitForLock(config.paths.lock, config.clock, staleAfterMs, staleAfterMs);
+    await waitForLock(config.paths.lock, config.clock, staleAfterMs, staleAfterMs, signal);
     const adopted = await adoptNewer(config, held, Number.POSITIVE_INFINITY);
     if (adopted) return adopted;
     lock = await lockOrProceed(config, staleAfterMs);
