@@ -243,6 +243,11 @@ export const ERROR_CODES = {
     cause: 'The IdP’s ArtifactResolutionService is unreachable, slow, or refused our request.',
     fix: 'Check the IdP metadata’s ArtifactResolutionService URL and TLS.',
   },
+  INTERNAL_ERROR: {
+    meaning: 'An unexpected failure that is not about the request (a bug or an outage).',
+    cause: 'See the logged error; the user saw a generic page.',
+    fix: 'Report it with the log line; no bad input is meant to reach this code (a test proves it for the ACS).',
+  },
 } as const satisfies Record<string, CodeInfo>;
 
 export type MellonErrorCode = keyof typeof ERROR_CODES;

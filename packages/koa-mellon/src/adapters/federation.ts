@@ -1,0 +1,30 @@
+import { NAMEID_FORMAT } from '@koa-mellon/saml';
+import { attributeValues, singleString } from './read-attributes.js';
+import type { IdpSettings, MellonAttributes } from './types.js';
+
+/** The stable key of a federated identity (django-mellon's UserSAMLIdentifier: issuer + name_id). */
+export interface FederationIdentity {
+  readonly issuer: string;
+  readonly nameId: string;
+}
+
+/**
+ * The key a login is federated under, or null when there is none to trust (no login then).
+ * For a transient NameID (saml-core §8.3.8: a new value at every login, so it cannot key an
+ * account) it is the single value of `transientFederationAttribute`, as in
+ * django-mellon: no such setting, no value or several values all refuse, since guessing which
+ * value is the stable one would link the wrong account.
+ */
+export function federationIdentity(idp: IdpSettings, attributes: MellonAttributes): FederationIdentity | null {
+  const issuer = singleString(attributes, 'issuer');
+  if (issuer === undefined) return null;
+  if (singleString(attributes, 'name_id_format') !== NAMEID_FORMAT.transient) {
+    const nameId = singleString(attributes, 'name_id_content');
+    return nameId === undefined ? null : { issuer, nameId };
+  }
+  if (idp.transientFederationAttribute === undefined) return null;
+  const values = attributeValues(attributes, idp.transientFederationAttribute);
+  const [nameId] = values;
+  if (values.length !== 1 || nameId === undefined || nameId === '') return null;
+  return { issuer, nameId };
+}

@@ -1,0 +1,25 @@
+import type { MellonErrorCode } from '@koa-mellon/saml';
+
+/** HTTP status per refusal: 4xx for anything the request carried, 502/503 for peers and stores. */
+export function httpStatusOf(code: MellonErrorCode): number {
+  switch (code) {
+    case 'STORE_UNAVAILABLE':
+    case 'METADATA_UNAVAILABLE':
+      return 503;
+    case 'ARTIFACT_RESOLUTION_FAILED':
+      return 502;
+    case 'PERMISSION_DENIED':
+    case 'STATUS_NOT_SUCCESS':
+      return 403;
+    case 'INPUT_TOO_LARGE':
+      return 413;
+    case 'INTERNAL_ERROR':
+    case 'CONFIG_INVALID':
+    case 'KEY_INVALID':
+    case 'METADATA_INVALID':
+    case 'METADATA_EXPIRED':
+      return 500;
+    default:
+      return 400;
+  }
+}

@@ -1,0 +1,36 @@
+import type { MellonErrorCode } from '@koa-mellon/saml';
+
+/**
+ * The fixed public text per code: nothing from the request is ever shown. Internal detail goes to
+ * the logger only.
+ */
+export function publicMessage(code: MellonErrorCode): string {
+  switch (code) {
+    case 'STATUS_NOT_SUCCESS':
+      return 'The identity provider did not sign you in.';
+    case 'PERMISSION_DENIED':
+      return 'You are not allowed to sign in to this application.';
+    case 'ASSERTION_EXPIRED':
+    case 'ASSERTION_NOT_YET_VALID':
+    case 'IN_RESPONSE_TO_MISMATCH':
+    case 'REPLAYED_ASSERTION':
+      return 'This sign-in attempt has expired or was already used. Please sign in again.';
+    case 'UNSOLICITED_RESPONSE':
+      return 'Sign-in must start from this application. Please sign in again.';
+    case 'STORE_UNAVAILABLE':
+    case 'METADATA_UNAVAILABLE':
+    case 'ARTIFACT_RESOLUTION_FAILED':
+      return 'Sign-in is temporarily unavailable. Please try again in a moment.';
+    case 'ENTITY_NOT_FOUND':
+      return 'This identity provider is not known to this application.';
+    case 'CONFIG_INVALID':
+    case 'KEY_INVALID':
+    case 'METADATA_INVALID':
+    case 'METADATA_EXPIRED':
+      return 'Single sign-on is not configured correctly. Please contact the administrator.';
+    case 'INTERNAL_ERROR':
+      return 'Something went wrong. Please try again.';
+    default:
+      return 'The sign-in message could not be accepted. Please sign in again.';
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * koa-mellon: SAML 2.0 single sign-on for Koa, modeled on django-mellon.
+ *
+ * @example
+ * const mellon = createMellon({
+ *   baseUrl: 'https://app.example.com/accounts/mellon',
+ *   identityProviders: [{ metadataUrl: 'https://idp.example.com/metadata' }],
+ *   privateKey: 'sp.key', publicKeys: ['sp.crt'],
+ * });
+ * app.use(mellon.middleware());
+ * app.use(mellon.routes());
+ */
+import type { Middleware } from 'koa';
+import { createRuntime, type Runtime } from './runtime.js';
+import { createRoutes, type MellonRoutes } from './router/routes.js';
+import type { MellonSettings } from './settings/types.js';
+import type { MellonSession } from './session/sessions.js';
+import type { User } from './adapters/types.js';
+
+export interface Mellon {
+  /** Loads the session: `ctx.state.user` and `ctx.state.mellon` when logged in. */
+  middleware(): Middleware;
+  /** The login/, logout/ and metadata/ routes under baseUrl's path. */
+  routes(): MellonRoutes;
+  /** The absolute URLs derived from baseUrl. */
+  readonly urls: Runtime['urls'];
+  /** Stops metadata refresh timers. */
+  close(): void;
+}
+
+declare module 'koa' {
+  interface DefaultState {
+    user?: User;
+    mellon?: MellonSession;
+  }
+}
+
+/** Validates the settings (ConfigError naming the key) and builds the SP. */
+export function createMellon(settings: MellonSettings): Mellon {
+  const rt = createRuntime(settings);
+  const routes = createRoutes(rt);
+  return {
+    urls: rt.urls,
+    middleware: () => async (ctx, next) => {
+      const session = await rt.sessions.load(ctx).catch((err: unknown) => {
+        rt.logger.error({ err }, 'koa-mellon: session store unavailable');
+        return undefined;
+      });
+      if (session) {
+        const user = await rt.users.findById(session.record.userId);
+        if (user?.isActive) {
+          ctx.state.user = user;
+          ctx.state.mellon = session.record.mellon;
+        }
+      }
+      await next();
+    },
+    routes: () => routes,
+    close: () => rt.close(),
+  };
+}
+
+export { validateSettings } from './settings/validate.js';
+export { SETTINGS_SCHEMA, IDP_ONLY_SETTINGS, type SettingSpec, type SettingKey } from './settings/schema.js';
+export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger, SessionCookieOptions, AcsBinding } from './settings/types.js';
+export type { MellonSession } from './session/sessions.js';
+export * from './adapters/index.js';
+export { safeNext } from './router/safe-next.js';
+export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

@@ -1,0 +1,37 @@
+import { validateParsedResponse } from '@koa-mellon/saml';
+import type { PendingLogin } from '../login.js';
+import { need, type AcsState } from './context.js';
+
+/**
+ * The core's whole check list (docs/security.md) with this IdP's metadata keys, our keys, and the
+ * shared store: request IDs are consumed atomically (and must be ours for this IdP), assertion IDs
+ * are recorded with SET-if-absent so that two instances cannot both accept one.
+ */
+export async function validate(state: AcsState): Promise<void> {
+  const { rt } = state;
+  const idp = need(state, 'idp');
+  const { entity, descriptor } = await rt.metadataOf(idp);
+  const settings = idp.settings;
+  state.assertion = await validateParsedResponse(need(state, 'parsed'), need(state, 'response'), {
+    idp: { entityId: entity.entityId, signingKeys: descriptor.signingKeys },
+    sp: { entityId: rt.urls.entityId, acsUrl: rt.urls.login, decryptionKeys: idp.keys.decryptionKeys },
+    requestIds: {
+      consume: async (id) => {
+        const pending = await rt.stores.atomic.take<PendingLogin>(`req:${id}`);
+        if (!pending || pending.idp !== idp.index) return false;
+        // Without our RelayState (some IdPs drop it), the request record still knows `next`.
+        state.pending ??= pending;
+        return state.pending.requestId === id;
+      },
+    },
+    replayCache: { markSeen: (id, expiresAt) => rt.stores.atomic.setIfAbsent(`as:${entity.entityId}\n${id}`, 1, expiresAt - rt.clock()) },
+    allowUnsolicited: settings.allowIdpInitiated,
+    wantAssertionsSigned: settings.wantAssertionsSigned,
+    wantResponseSigned: settings.wantResponseSigned,
+    policy: idp.policy,
+    limits: { maxBytes: rt.maxMessageBytes },
+    clock: rt.clock,
+    clockSkew: settings.clockSkew,
+  });
+  rt.logger.info({ idp: entity.entityId, assertionId: state.assertion.id }, 'koa-mellon: response verified');
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { BINDING, buildAuthnRequest, escapeHtml, fail, findEndpoint } from '@koa-mellon/saml';
+import type { ResolvedIdp, Runtime } from '../runtime.js';
+import { storeCall } from '../state/store.js';
+import { safeNext } from './safe-next.js';
+import { readQuery } from './form.js';
+import { sendSaml, signatureAlgorithmFor } from './send.js';
+
+/** How long a login may take between our AuthnRequest and the IdP's answer. */
+export const LOGIN_TTL_MS = 10 * 60 * 1000;
+
+/** What we remember of a login we started: keyed by the AuthnRequest ID, single use. */
+export interface PendingLogin {
+  readonly idp: number;
+  readonly next: string;
+  readonly requestId: string;
+}
+
+/**
+ * GET login/: starts SP-initiated SSO (saml-profiles §4.1.3). The IdP comes from `entityID`, or is
+ * the only one, or the user picks it on a discovery page. The login state stays server-side: the
+ * RelayState is an opaque random key (django-mellon's design), so the ACS needs no cookie.
+ */
+export async function startLogin(ctx: Context, rt: Runtime): Promise<void> {
+  const query = readQuery(ctx);
+  const next = safeNext(query.get('next'), rt.settings.loginRedirectUrl ?? '/');
+  const idp = await chooseIdp(ctx, rt, query.get('entityID'), next);
+  if (!idp) return;
+  const { entity, descriptor } = await rt.metadataOf(idp);
+  const sso = findEndpoint(descriptor.singleSignOnServices, [BINDING.redirect, BINDING.post]);
+  if (!sso) fail('METADATA_INVALID', 'IdP has no SingleSignOnService for Redirect or POST');
+  const settings = idp.settings;
+  const { id, document } = buildAuthnRequest({
+    issuer: rt.urls.entityId,
+    destination: sso.location,
+    assertionConsumerServiceUrl: rt.urls.login,
+    protocolBinding: settings.defaultAssertionConsumerBinding === 'artifact' ? BINDING.artifact : BINDING.post,
+    nameIdPolicy: { format: settings.nameIdPolicyFormat, allowCreate: settings.nameIdPolicyAllowCreate },
+    forceAuthn: settings.forceAuthn || query.get('forceAuthn') === '1',
+    isPassive: query.get('isPassive') === '1',
+    requestedAuthnContext: settings.authnClassRef.length > 0 ? { classRefs: settings.authnClassRef } : undefined,
+    clock: rt.clock,
+  });
+  const relayState = randomBytes(16).toString('hex');
+  const pending: PendingLogin = { idp: idp.index, next, requestId: id };
+  await rt.stores.atomic.setIfAbsent(`req:${id}`, pending, LOGIN_TTL_MS);
+  await storeCall(() => rt.stores.logins.set(`rs:${relayState}`, pending, LOGIN_TTL_MS));
+  rt.logger.info({ idp: entity.entityId, requestId: id }, 'koa-mellon: AuthnRequest sent');
+  const signingKey = settings.requestsSigned ? idp.keys.signingKey : undefined;
+  sendSaml(ctx, { endpoint: sso, parameter: 'SAMLRequest', document, relayState, signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, settings.signatureMethod) });
+}
+
+async function chooseIdp(ctx: Context, rt: Runtime, entityId: string | undefined, next: string): Promise<ResolvedIdp | undefined> {
+  if (entityId !== undefined) {
+    for (const idp of rt.idps) {
+      if ((await rt.metadataOf(idp)).entity.entityId === entityId) return idp;
+    }
+    fail('ENTITY_NOT_FOUND', 'entityID is not a configured IdP');
+  }
+  if (rt.idps.length === 1) return rt.idps[0];
+  if (rt.settings.discoveryServiceUrl) {
+    // saml-idp-discovery §2.4.1: the discovery service returns to `return` with `entityID` added.
+    const back = `${rt.urls.login}?next=${encodeURIComponent(next)}`;
+    const url = new URL(rt.settings.discoveryServiceUrl);
+    url.searchParams.set('entityID', rt.urls.entityId);
+    url.searchParams.set('return', back);
+    url.searchParams.set('returnIDParam', 'entityID');
+    ctx.redirect(url.href);
+    return undefined;
+  }
+  await renderDiscovery(ctx, rt, next);
+  return undefined;
+}
+
+/** A plain list of the configured IdPs, named by their mdui DisplayName when they have one. */
+async function renderDiscovery(ctx: Context, rt: Runtime, next: string): Promise<void> {
+  const items: string[] = [];
+  for (const idp of rt.idps) {
+    const { entity, descriptor } = await rt.metadataOf(idp);
+    const name = descriptor.ui?.displayNames[0]?.value ?? entity.organization?.displayNames[0]?.value ?? entity.entityId;
+    const href = `${rt.urls.login}?entityID=${encodeURIComponent(entity.entityId)}&next=${encodeURIComponent(next)}`;
+    items.push(`<li><a href="${escapeHtml(href)}">${escapeHtml(name)}</a></li>`);
+  }
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
+  ctx.type = 'html';
+  ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head><body><h1>Sign in with</h1><ul>${items.join('')}</ul></body></html>`;
+}

@@ -1,0 +1,156 @@
+import type { Context } from 'koa';
+import {
+  BINDING,
+  buildLogoutRequest,
+  buildLogoutResponse,
+  decodePostParameter,
+  decodeRedirect,
+  fail,
+  findEndpoint,
+  findSignature,
+  parseLogoutRequest,
+  parseLogoutResponse,
+  parseXml,
+  readMessageHeader,
+  verifyEnvelopedSignature,
+  verifyRedirectSignature,
+  type EntityDescriptor,
+  type IdpSsoDescriptor,
+  type ParsedXml,
+  type RedirectMessage,
+} from '@koa-mellon/saml';
+import type { ResolvedIdp, Runtime } from '../runtime.js';
+import { readForm, readQuery } from './form.js';
+import { LOGIN_TTL_MS } from './login.js';
+import { safeNext } from './safe-next.js';
+import { sendSaml, signatureAlgorithmFor } from './send.js';
+
+interface PendingLogout {
+  readonly idp: number;
+  readonly next: string;
+}
+
+interface Received {
+  readonly kind: 'LogoutRequest' | 'LogoutResponse';
+  readonly parsed: ParsedXml;
+  readonly relayState?: string | undefined;
+  readonly redirect?: RedirectMessage | undefined;
+}
+
+interface Peer {
+  readonly idp: ResolvedIdp;
+  readonly entity: EntityDescriptor;
+  readonly descriptor: IdpSsoDescriptor;
+}
+
+/**
+ * GET|POST logout/ (saml-profiles §4.4): without a SAML message, the user logs out here (and at the
+ * IdP when it has a SingleLogoutService); with one, it is the IdP's LogoutRequest or its answer to ours.
+ */
+export async function logout(ctx: Context, rt: Runtime): Promise<void> {
+  const query = readQuery(ctx);
+  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : new Map<string, string>();
+  const carriesMessage = ['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name));
+  if (!carriesMessage) return startLogout(ctx, rt, safeNext(query.get('next'), rt.settings.loginRedirectUrl ?? '/'));
+  const message = receive(ctx, rt, form);
+  const peer = await peerOf(rt, message);
+  verifySigned(peer, message);
+  if (message.kind === 'LogoutRequest') await answerLogoutRequest(ctx, rt, peer, message);
+  else await finishLogout(ctx, rt, peer, message);
+}
+
+function receive(ctx: Context, rt: Runtime, form: Map<string, string>): Received {
+  const maxBytes = rt.maxMessageBytes;
+  if (ctx.method === 'GET') {
+    const redirect = decodeRedirect(ctx.querystring, { maxBytes });
+    const kind = redirect.parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
+    return { kind, parsed: parseXml(redirect.xml, { maxBytes }), relayState: redirect.relayState, redirect };
+  }
+  const parameter = form.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
+  const kind = parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
+  return { kind, parsed: parseXml(decodePostParameter(form.get(parameter), { maxBytes }), { maxBytes }), relayState: form.get('RelayState') };
+}
+
+/** The configured IdP named by the Issuer: only its metadata keys will be tried. */
+async function peerOf(rt: Runtime, message: Received): Promise<Peer> {
+  const issuer = readMessageHeader(message.parsed.root, message.kind).issuer;
+  if (issuer === undefined) fail('ISSUER_MISMATCH', 'logout message without Issuer');
+  for (const idp of rt.idps) {
+    const { entity, descriptor } = await rt.metadataOf(idp);
+    if (entity.entityId === issuer) return { idp, entity, descriptor };
+  }
+  fail('ISSUER_MISMATCH', 'logout message from an IdP that is not configured');
+}
+
+/** saml-profiles §4.4.3.1, §4.4.4.1: logout messages must be signed; unsigned ones are refused. */
+function verifySigned(peer: Peer, message: Received): void {
+  const keys = peer.descriptor.signingKeys;
+  if (message.redirect) {
+    verifyRedirectSignature(message.redirect, keys, peer.idp.policy);
+    return;
+  }
+  const root = message.parsed.root;
+  const signature = findSignature(root);
+  if (!signature) fail('SIGNATURE_MISSING', 'logout message is not signed');
+  verifyEnvelopedSignature(root, signature, { keys, ids: message.parsed.ids, policy: peer.idp.policy });
+}
+
+function checkDestination(rt: Runtime, destination: string | undefined): void {
+  if (destination !== undefined && destination !== rt.urls.logout) fail('DESTINATION_MISMATCH', 'Destination is not our logout URL');
+}
+
+/** IdP-initiated: end every local session of that NameID (on any instance sharing the store), answer. */
+async function answerLogoutRequest(ctx: Context, rt: Runtime, peer: Peer, message: Received): Promise<void> {
+  const { idp, entity, descriptor } = peer;
+  const request = parseLogoutRequest(message.parsed.root, { keys: idp.keys.decryptionKeys, policy: idp.policy, limits: { maxBytes: rt.maxMessageBytes } });
+  checkDestination(rt, request.destination);
+  if (request.notOnOrAfter && rt.clock() - idp.settings.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
+  const ended = await rt.sessions.destroyFederated(entity.entityId, request.nameId.value, request.sessionIndexes);
+  const current = await rt.sessions.load(ctx);
+  if (current && current.record.mellon.issuer === entity.entityId && current.record.mellon.nameIdContent === request.nameId.value) await rt.sessions.destroy(ctx);
+  rt.logger.info({ idp: entity.entityId, sessionsEnded: ended }, 'koa-mellon: IdP-initiated logout');
+  // Answer on the binding the request came in on when the IdP offers it (Lasso insists), else any.
+  const preferred = message.redirect ? [BINDING.redirect, BINDING.post] : [BINDING.post, BINDING.redirect];
+  const endpoint = findEndpoint(descriptor.singleLogoutServices, preferred);
+  if (!endpoint) fail('METADATA_INVALID', 'IdP sent a LogoutRequest but has no SingleLogoutService');
+  const { document } = buildLogoutResponse({ issuer: rt.urls.entityId, destination: endpoint.responseLocation ?? endpoint.location, inResponseTo: request.id, clock: rt.clock });
+  const signingKey = idp.keys.signingKey;
+  sendSaml(ctx, { endpoint, parameter: 'SAMLResponse', document, relayState: message.relayState, signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, idp.settings.signatureMethod), isResponse: true });
+}
+
+/** The IdP's answer to our LogoutRequest: it must answer one we sent it, once. */
+async function finishLogout(ctx: Context, rt: Runtime, peer: Peer, message: Received): Promise<void> {
+  const response = parseLogoutResponse(message.parsed.root);
+  checkDestination(rt, response.destination);
+  const pending = response.inResponseTo === undefined ? undefined : await rt.stores.atomic.take<PendingLogout>(`lo:${response.inResponseTo}`);
+  if (!pending || pending.idp !== peer.idp.index) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
+  if (!response.success) rt.logger.warn({ idp: peer.entity.entityId, status: response.statusCodes }, 'koa-mellon: IdP reported a partial logout');
+  else rt.logger.info({ idp: peer.entity.entityId }, 'koa-mellon: logout complete');
+  ctx.redirect(pending.next);
+}
+
+/** SP-initiated: the local session ends at once; the IdP is told when it has an SLO endpoint. */
+async function startLogout(ctx: Context, rt: Runtime, next: string): Promise<void> {
+  const record = await rt.sessions.destroy(ctx);
+  if (!record) return ctx.redirect(next);
+  let peer: Peer | undefined;
+  for (const idp of rt.idps) {
+    const { entity, descriptor } = await rt.metadataOf(idp);
+    if (entity.entityId === record.mellon.issuer) peer = { idp, entity, descriptor };
+  }
+  const endpoint = peer && findEndpoint(peer.descriptor.singleLogoutServices, [BINDING.redirect, BINDING.post]);
+  if (!peer || !endpoint) return ctx.redirect(next);
+  const { mellon } = record;
+  const { id, document } = buildLogoutRequest({
+    issuer: rt.urls.entityId,
+    destination: endpoint.location,
+    nameId: { value: mellon.nameIdContent, format: mellon.nameIdFormat, nameQualifier: mellon.nameIdNameQualifier, spNameQualifier: mellon.nameIdSpNameQualifier },
+    sessionIndexes: mellon.sessionIndex === undefined ? [] : [mellon.sessionIndex],
+    clock: rt.clock,
+  });
+  const pending: PendingLogout = { idp: peer.idp.index, next };
+  await rt.stores.atomic.setIfAbsent(`lo:${id}`, pending, LOGIN_TTL_MS);
+  rt.logger.info({ idp: peer.entity.entityId, requestId: id }, 'koa-mellon: LogoutRequest sent');
+  const signingKey = peer.idp.keys.signingKey;
+  sendSaml(ctx, { endpoint, parameter: 'SAMLRequest', document, signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, peer.idp.settings.signatureMethod) });
+}

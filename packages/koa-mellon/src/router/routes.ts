@@ -1,0 +1,53 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { MellonError } from '@koa-mellon/saml';
+import { PermissionDenied } from '../adapters/types.js';
+import { renderError } from '../errors/pages.js';
+import type { Runtime } from '../runtime.js';
+import { assertionConsumerService } from './acs/index.js';
+import { startLogin } from './login.js';
+import { logout } from './logout.js';
+import { metadata } from './metadata.js';
+
+/**
+ * The router mounted under baseUrl's path, as django-mellon's urls: login/ (GET starts SSO, POST is
+ * the ACS), logout/ (GET and POST), metadata/. Every refusal becomes a friendly error page.
+ */
+export type MellonRoutes = ReturnType<Router['routes']>;
+
+export function createRoutes(rt: Runtime): MellonRoutes {
+  const prefix = rt.urls.base.pathname.replace(/\/$/, '');
+  const router = new Router(prefix ? { prefix } : {});
+  const guarded = (handler: (ctx: Context, rt: Runtime) => Promise<void> | void): Middleware => async (ctx) => {
+    try {
+      await handler(ctx, rt);
+    } catch (err) {
+      handleError(ctx, rt, err);
+    }
+  };
+  router.get('/login/', guarded(startLogin));
+  router.post('/login/', guarded(assertionConsumerService));
+  router.get('/logout/', guarded(logout));
+  router.post('/logout/', guarded(logout));
+  router.get('/metadata/', guarded(metadata));
+  return router.routes();
+}
+
+function handleError(ctx: Context, rt: Runtime, err: unknown): void {
+  const continueUrl = rt.idps[0]?.settings.errorUrl ?? rt.settings.loginRedirectUrl ?? '/';
+  const redirectAfter = rt.global.settings.errorRedirectAfterTimeout;
+  if (err instanceof MellonError) {
+    rt.logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
+    const message = err instanceof PermissionDenied ? err.publicMessage : undefined;
+    renderError(ctx, err.code, { continueUrl, redirectAfter, message });
+    return;
+  }
+  // Not bad input: a bug or an outage. Logged in full, shown as a generic page, never a stack trace.
+  rt.logger.error({ err }, 'koa-mellon: unexpected error');
+  renderError(ctx, 'INTERNAL_ERROR', { continueUrl, redirectAfter });
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  return cause instanceof Error ? `${cause.name}: ${cause.message}`.slice(0, 300) : String(cause).slice(0, 300);
+}

@@ -1,0 +1,138 @@
+import {
+  ConfigError,
+  createMetadataSource,
+  getEntity,
+  getIdpDescriptor,
+  singleEntity,
+  systemClock,
+  type AlgorithmPolicy,
+  type Clock,
+  type EntityDescriptor,
+  type IdpSsoDescriptor,
+  type MetadataSource,
+} from '@koa-mellon/saml';
+import { DefaultAdapter, createAdapterChain, createKeyvUserStore, parseTemplate, type AdapterChain } from './adapters/index.js';
+import type { UserStore } from './adapters/types.js';
+import { algorithmPolicy, effectiveSettings, loadSpKeys, relaxations, type EffectiveSettings, type SpKeys } from './settings/resolve.js';
+import type { Logger, MellonSettings } from './settings/types.js';
+import { validateSettings } from './settings/validate.js';
+import { SessionManager } from './session/sessions.js';
+import { createStores, type MellonStores } from './state/store.js';
+
+/** One configured IdP, resolved once at start-up. */
+export interface ResolvedIdp {
+  readonly index: number;
+  readonly source: MetadataSource;
+  readonly pinnedEntityId?: string | undefined;
+  readonly settings: EffectiveSettings;
+  readonly keys: SpKeys;
+  readonly policy: AlgorithmPolicy;
+  readonly chain: AdapterChain;
+}
+
+/** The IdP's current metadata: its entity and SSO role. */
+export interface IdpMetadata {
+  readonly entity: EntityDescriptor;
+  readonly descriptor: IdpSsoDescriptor;
+}
+
+/** Everything a request handler needs, built once by `createMellon`. */
+export interface Runtime {
+  readonly settings: MellonSettings;
+  readonly urls: { readonly base: URL; readonly login: string; readonly logout: string; readonly metadata: string; readonly entityId: string };
+  readonly idps: readonly ResolvedIdp[];
+  /** The global view (keys, policy) for what is not tied to one IdP, such as our metadata. */
+  readonly global: { readonly settings: EffectiveSettings; readonly keys: SpKeys };
+  readonly stores: MellonStores;
+  readonly users: UserStore;
+  readonly sessions: SessionManager;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly maxMessageBytes: number;
+  metadataOf(idp: ResolvedIdp): Promise<IdpMetadata>;
+  close(): void;
+}
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+export function createRuntime(input: MellonSettings): Runtime {
+  const settings = validateSettings(input);
+  const base = new URL(settings.baseUrl.endsWith('/') ? settings.baseUrl : `${settings.baseUrl}/`);
+  const urls = {
+    base,
+    login: new URL('login/', base).href,
+    logout: new URL('logout/', base).href,
+    metadata: new URL('metadata/', base).href,
+    entityId: settings.entityId ?? new URL('metadata/', base).href,
+  };
+  const logger = settings.logger ?? SILENT;
+  const clock = settings.clock ?? systemClock;
+  const stores = createStores(settings.store);
+  const users = settings.userStore ?? createKeyvUserStore(stores.users);
+  const globalSettings = effectiveSettings(settings, {});
+  const globalAdapters = settings.adapters ?? [DefaultAdapter];
+
+  const idps = settings.identityProviders.map((entry, index): ResolvedIdp => {
+    const path = `identityProviders[${index}]`;
+    const effective = effectiveSettings(settings, entry);
+    for (const key of ['usernameTemplate'] as const) {
+      try {
+        parseTemplate(effective[key]);
+      } catch (err) {
+        throw new ConfigError(Object.hasOwn(entry, key) ? `${path}.${key}` : key, 'is not a valid template', { cause: err });
+      }
+    }
+    const warnings = relaxations(effective);
+    if (warnings.length > 0) logger.warn({ idp: index, relaxations: warnings }, 'koa-mellon: security relaxations in force (docs/security.md)');
+    const source = createMetadataSource({
+      ...(entry.metadata !== undefined ? { metadata: entry.metadata } : {}),
+      ...(entry.metadataPath !== undefined ? { metadataPath: entry.metadataPath } : {}),
+      ...(entry.metadataUrl !== undefined ? { metadataUrl: entry.metadataUrl } : {}),
+      ...(entry.metadataSigningCertificates ? { signingCertificates: entry.metadataSigningCertificates } : {}),
+      ...(entry.entityId !== undefined ? { expectedEntityId: entry.entityId } : {}),
+      metadataHttpTimeout: effective.metadataHttpTimeout,
+      metadataCacheTime: effective.metadataCacheTime,
+      verifySslCertificate: effective.verifySslCertificate,
+      ...(settings.metadataCacheDir !== undefined ? { metadataCacheDir: settings.metadataCacheDir } : {}),
+      policy: algorithmPolicy(effective),
+      clock,
+      settingsPath: path,
+      onEvent: (event) => {
+        const level = event.type === 'loaded' || event.type === 'refreshed' ? 'info' : 'warn';
+        logger[level]({ idp: index, event: event.type, location: event.location, ...('error' in event ? { code: event.error.code } : {}) }, `koa-mellon: metadata ${event.type}`);
+      },
+    });
+    return {
+      index,
+      source,
+      pinnedEntityId: entry.entityId,
+      settings: effective,
+      keys: loadSpKeys(effective, Object.hasOwn(entry, 'privateKey') || Object.hasOwn(entry, 'privateKeys') || Object.hasOwn(entry, 'publicKeys') ? `${path}.` : ''),
+      policy: algorithmPolicy(effective),
+      // django-mellon: an IdP's own adapters come first, then the global ones.
+      chain: createAdapterChain([...(entry.adapters ?? []), ...globalAdapters]),
+    };
+  });
+
+  const cookie = settings.sessionCookie ?? {};
+  return {
+    settings,
+    urls,
+    idps,
+    global: { settings: globalSettings, keys: loadSpKeys(globalSettings, '') },
+    stores,
+    users,
+    sessions: new SessionManager(stores.sessions, { ...cookie, secure: cookie.secure ?? base.protocol === 'https:' }, clock),
+    logger,
+    clock,
+    maxMessageBytes: settings.maxMessageBytes ?? 256 * 1024,
+    async metadataOf(idp) {
+      const metadata = await idp.source.current();
+      const entity = idp.pinnedEntityId !== undefined ? getEntity(metadata, idp.pinnedEntityId, { clock }) : singleEntity(metadata, { clock });
+      return { entity, descriptor: getIdpDescriptor(entity) };
+    },
+    close() {
+      for (const idp of idps) idp.source.close();
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import type { Keyv } from 'keyv';
+import type { Clock } from '@koa-mellon/saml';
+import type { AdapterSpec, LookupByAttributeRule, UserStore } from '../adapters/types.js';
+import type { IdpOnlyKey, SettingKey } from './schema.js';
+
+export type AcsBinding = 'post' | 'artifact';
+
+/** A pino-compatible logger: `logger.warn({ code }, 'message')`. */
+export interface Logger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SessionCookieOptions {
+  readonly name?: string;
+  readonly sameSite?: 'lax' | 'strict' | 'none';
+  readonly secure?: boolean;
+  readonly domain?: string;
+  /** Seconds; the session never outlives the IdP's SessionNotOnOrAfter. */
+  readonly maxAge?: number;
+}
+
+/** Settings every IdP entry may override (django-mellon's generic settings, camelCased). */
+export interface GenericSettings {
+  readonly publicKeys?: readonly string[];
+  readonly privateKey?: string;
+  readonly privateKeyPassword?: string;
+  readonly privateKeys?: readonly (string | readonly [string, string])[];
+  readonly nameIdFormats?: readonly string[];
+  readonly nameIdPolicyFormat?: string;
+  readonly nameIdPolicyAllowCreate?: boolean;
+  readonly forceAuthn?: boolean;
+  readonly signatureMethod?: string;
+  readonly requestsSigned?: boolean;
+  readonly defaultAssertionConsumerBinding?: AcsBinding;
+  readonly assertionConsumerBindings?: readonly AcsBinding[];
+  readonly artifactResolveTimeout?: number;
+  readonly metadataCacheTime?: number;
+  readonly metadataHttpTimeout?: number;
+  readonly verifySslCertificate?: boolean;
+  readonly adapters?: readonly AdapterSpec[];
+  readonly realm?: string;
+  readonly provision?: boolean;
+  readonly usernameTemplate?: string;
+  readonly attributeMapping?: Readonly<Record<string, string | readonly string[]>>;
+  readonly superuserMapping?: Readonly<Record<string, string | readonly string[]>>;
+  readonly authnClassRef?: readonly string[];
+  readonly groupAttribute?: string;
+  readonly createGroup?: boolean;
+  readonly transientFederationAttribute?: string;
+  readonly lookupByAttributes?: readonly LookupByAttributeRule[];
+  readonly errorUrl?: string;
+  readonly errorRedirectAfterTimeout?: number;
+  readonly clockSkew?: number;
+  readonly allowIdpInitiated?: boolean;
+  readonly wantAssertionsSigned?: boolean;
+  readonly wantResponseSigned?: boolean;
+  readonly allowSha1?: boolean;
+  readonly allowRsa15KeyTransport?: boolean;
+  readonly signatureAlgorithms?: readonly string[];
+  readonly encryptionAlgorithms?: readonly string[];
+}
+
+/** One `identityProviders` entry: a metadata source and any overrides. */
+export interface IdentityProviderSettings extends GenericSettings {
+  readonly metadata?: string;
+  readonly metadataPath?: string;
+  readonly metadataUrl?: string;
+  readonly entityId?: string;
+  readonly metadataSigningCertificates?: readonly string[];
+}
+
+/** The MELLON-style settings object of `createMellon`. */
+export interface MellonSettings extends GenericSettings {
+  readonly baseUrl: string;
+  readonly entityId?: string;
+  readonly identityProviders: readonly IdentityProviderSettings[];
+  readonly store?: Keyv;
+  readonly userStore?: UserStore;
+  readonly logger?: Logger;
+  readonly debug?: boolean;
+  readonly loginRedirectUrl?: string;
+  readonly sessionCookie?: SessionCookieOptions;
+  readonly metadataCacheDir?: string;
+  readonly discoveryServiceUrl?: string;
+  readonly organization?: { readonly names?: readonly string[]; readonly displayNames?: readonly string[]; readonly urls?: readonly string[] };
+  readonly contactPersons?: readonly { readonly contactType: 'technical' | 'support' | 'administrative' | 'billing' | 'other'; readonly givenName?: string; readonly surName?: string; readonly company?: string; readonly emailAddresses?: readonly string[] }[];
+  readonly maxMessageBytes?: number;
+  /** Injectable clock (tests). */
+  readonly clock?: Clock;
+}
+
+// Compile-time guard: every settings key is in the schema, and every schema key is typed.
+type Typed = Exclude<keyof MellonSettings | keyof IdentityProviderSettings, 'clock'>;
+type Untyped = Exclude<SettingKey | IdpOnlyKey, Typed>;
+type Unschemed = Exclude<Typed, SettingKey | IdpOnlyKey>;
+export type SettingsSchemaInSync = [Untyped, Unschemed] extends [never, never] ? true : { untyped: Untyped; unschemed: Unschemed };
+export const SETTINGS_SCHEMA_IN_SYNC: SettingsSchemaInSync = true;

@@ -1,0 +1,133 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { ConfigError } from '@koa-mellon/saml';
+import { IDP_ONLY_SETTINGS, SETTINGS_SCHEMA, type SettingKind, type SettingSpec } from './schema.js';
+import type { MellonSettings } from './types.js';
+
+/**
+ * Checks a settings object against the schema at start-up: unknown keys, missing required keys and
+ * wrong kinds are `ConfigError`s whose `path` names the key (`identityProviders[1].metadataUrl`).
+ * Plain JavaScript callers get the same guarantees TypeScript gives at compile time.
+ */
+export function validateSettings(input: unknown): MellonSettings {
+  const settings = record(input, 'settings');
+  for (const [key, value] of Object.entries(settings)) {
+    if (key === 'clock') {
+      if (typeof value !== 'function') throw new ConfigError(key, 'expected a function returning ms');
+      continue;
+    }
+    const spec = (SETTINGS_SCHEMA as Record<string, SettingSpec>)[key];
+    if (!spec || !Object.hasOwn(SETTINGS_SCHEMA, key)) throw new ConfigError(key, 'unknown setting');
+    if (value !== undefined) checkKind(spec.kind, value, key);
+  }
+  for (const [key, spec] of Object.entries(SETTINGS_SCHEMA) as [string, SettingSpec][]) {
+    if (spec.required && settings[key] === undefined) throw new ConfigError(key, 'is required');
+  }
+  const idps = settings['identityProviders'] as unknown[];
+  if (idps.length === 0) throw new ConfigError('identityProviders', 'expected at least one identity provider');
+  idps.forEach((entry, index) => validateIdp(entry, `identityProviders[${index}]`));
+  // The checks above make the object conform to MellonSettings key by key.
+  return settings as unknown as MellonSettings;
+}
+
+function validateIdp(input: unknown, path: string): void {
+  const idp = record(input, path);
+  for (const [key, value] of Object.entries(idp)) {
+    const own = Object.hasOwn(IDP_ONLY_SETTINGS, key) ? IDP_ONLY_SETTINGS[key as keyof typeof IDP_ONLY_SETTINGS] : undefined;
+    const generic = Object.hasOwn(SETTINGS_SCHEMA, key) ? (SETTINGS_SCHEMA as Record<string, SettingSpec>)[key] : undefined;
+    const kind = own?.kind ?? (generic?.perIdp ? generic.kind : undefined);
+    if (!kind) throw new ConfigError(`${path}.${key}`, generic ? 'cannot be set per identity provider' : 'unknown setting');
+    if (value !== undefined) checkKind(kind, value, `${path}.${key}`);
+  }
+  const sources = ['metadata', 'metadataPath', 'metadataUrl'].filter((key) => idp[key] !== undefined);
+  if (sources.length !== 1) throw new ConfigError(path, 'expected exactly one of metadata, metadataPath, metadataUrl');
+}
+
+function record(value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ConfigError(path, 'expected an object');
+  // A plain object's own enumerable keys are exactly what Object.entries reads.
+  return value as Record<string, unknown>;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+
+/** Throws a ConfigError naming `path` unless `value` is of `kind`. */
+export function checkKind(kind: SettingKind, value: unknown, path: string): void {
+  const bad = (expected: string): never => {
+    throw new ConfigError(path, `expected ${expected}`);
+  };
+  switch (kind) {
+    case 'url': {
+      if (!isString(value) || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) bad('an http(s) URL');
+      return;
+    }
+    case 'string':
+      if (!isString(value)) bad('a string');
+      return;
+    case 'boolean':
+      if (typeof value !== 'boolean') bad('a boolean');
+      return;
+    case 'seconds':
+    case 'bytes':
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) bad(`a non-negative number of ${kind}`);
+      return;
+    case 'strings':
+      if (!isStrings(value)) bad('an array of strings');
+      return;
+    case 'pem':
+      if (!isString(value)) bad('PEM text or a path to a PEM file');
+      readPem(value as string, path);
+      return;
+    case 'pems':
+      if (!isStrings(value)) bad('an array of PEM texts or paths');
+      (value as string[]).forEach((pem, i) => readPem(pem, `${path}[${i}]`));
+      return;
+    case 'privateKeys':
+      if (!Array.isArray(value)) bad('an array of PEMs or [pem, password] pairs');
+      (value as unknown[]).forEach((entry, i) => {
+        const pem = Array.isArray(entry) && entry.length === 2 && entry.every(isString) ? entry[0] : entry;
+        if (!isString(pem)) bad('an array of PEMs or [pem, password] pairs');
+        readPem(pem as string, `${path}[${i}]`);
+      });
+      return;
+    case 'templateRecord':
+      if (!isPlainRecord(value) || !Object.values(value).every((v) => isString(v) || isStrings(v))) bad('an object of templates');
+      return;
+    case 'stringsRecord':
+      if (!isPlainRecord(value) || !Object.values(value).every((v) => isString(v) || isStrings(v))) bad('an object of strings or string arrays');
+      return;
+    case 'binding':
+      if (value !== 'post' && value !== 'artifact') bad('"post" or "artifact"');
+      return;
+    case 'bindings':
+      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => v === 'post' || v === 'artifact')) bad('a non-empty array of "post" / "artifact"');
+      return;
+    case 'lookupRules':
+      if (!Array.isArray(value) || !value.every((r) => isPlainRecord(r) && isString(r['userField']) && isString(r['samlAttribute']) && (r['ignoreCase'] === undefined || typeof r['ignoreCase'] === 'boolean'))) {
+        bad('an array of { userField, samlAttribute, ignoreCase? }');
+      }
+      return;
+    case 'adapters':
+      if (!Array.isArray(value) || !value.every((a) => typeof a === 'function' || (typeof a === 'object' && a !== null))) bad('an array of adapter classes or instances');
+      return;
+    case 'object':
+      if (typeof value !== 'object' || value === null) bad('an object');
+      return;
+    case 'identityProviders':
+      if (!Array.isArray(value)) bad('an array of identity providers');
+      return;
+  }
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** PEM text as is, or the content of the file it names; unreadable is a ConfigError. */
+export function readPem(value: string, path: string): string {
+  if (value.includes('-----BEGIN')) return value;
+  if (!existsSync(value)) throw new ConfigError(path, 'expected PEM text or a readable PEM file');
+  const text = readFileSync(value, 'utf8');
+  if (!text.includes('-----BEGIN')) throw new ConfigError(path, 'file does not hold PEM');
+  return text;
+}

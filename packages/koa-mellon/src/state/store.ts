@@ -1,0 +1,97 @@
+import { Keyv } from 'keyv';
+import KeyvRedis from '@keyv/redis';
+import { MellonError } from '@koa-mellon/saml';
+
+/** The namespaces koa-mellon keeps, one Keyv each, sharing the caller's storage adapter. */
+export interface MellonStores {
+  readonly sessions: Keyv;
+  readonly logins: Keyv;
+  readonly users: Keyv;
+  readonly federations: Keyv;
+  readonly atomic: AtomicStore;
+}
+
+/**
+ * The two operations that must be atomic across instances: set-if-absent (replay cache) and
+ * get-and-delete (single-use request IDs). Redis does them natively (SET NX PX, GETDEL); any other
+ * store gets an in-process lock, which is atomic only within one process (docs/state.md).
+ */
+export interface AtomicStore {
+  setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
+  take<T>(key: string): Promise<T | undefined>;
+}
+
+/** Namespaced views of `base` (default: in memory) that throw instead of failing open. */
+export function createStores(base: Keyv = new Keyv()): MellonStores {
+  const adapter: unknown = base.store;
+  const view = (namespace: string) => {
+    const keyv = new Keyv({ store: adapter as never, namespace: `mellon-${namespace}`, throwOnErrors: true });
+    return guard(keyv);
+  };
+  const atomic = view('atomic');
+  return {
+    sessions: view('sessions'),
+    logins: view('logins'),
+    users: view('users'),
+    federations: view('federations'),
+    atomic: adapter instanceof KeyvRedis ? redisAtomic(adapter) : lockedAtomic(atomic),
+  };
+}
+
+/** A store that is down must fail the login, never read as "not found" (a replay check would pass). */
+function guard(keyv: Keyv): Keyv {
+  keyv.on('error', () => {
+    // Errors are thrown to the caller (throwOnErrors); the listener only keeps them from being unhandled.
+  });
+  return keyv;
+}
+
+function redisAtomic(adapter: KeyvRedis<unknown>): AtomicStore {
+  const key = (k: string) => `mellon-atomic:${k}`;
+  return {
+    async setIfAbsent(k, value, ttlMs) {
+      const reply = await storeCall(() => adapter.client.set(key(k), JSON.stringify(value), { NX: true, PX: Math.max(1, Math.ceil(ttlMs)) }));
+      return reply === 'OK';
+    },
+    async take<T>(k: string) {
+      const reply = await storeCall(() => adapter.client.getDel(key(k)));
+      return typeof reply === 'string' ? (JSON.parse(reply) as T) : undefined;
+    },
+  };
+}
+
+function lockedAtomic(keyv: Keyv): AtomicStore {
+  const locks = new Map<string, Promise<unknown>>();
+  const locked = <T>(k: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = locks.get(k) ?? Promise.resolve();
+    const next = previous.then(fn, fn);
+    locks.set(k, next);
+    void next.finally(() => {
+      if (locks.get(k) === next) locks.delete(k);
+    }).catch(() => undefined);
+    return next;
+  };
+  return {
+    setIfAbsent: (k, value, ttlMs) =>
+      locked(k, async () => {
+        if ((await storeCall(() => keyv.get(k))) !== undefined) return false;
+        await storeCall(() => keyv.set(k, value, Math.max(1, Math.ceil(ttlMs))));
+        return true;
+      }),
+    take: <T>(k: string) =>
+      locked(k, async () => {
+        const value = (await storeCall(() => keyv.get(k))) as T | undefined;
+        if (value !== undefined) await storeCall(() => keyv.delete(k));
+        return value;
+      }),
+  };
+}
+
+/** Runs a store call; any failure is STORE_UNAVAILABLE (fail closed). */
+export async function storeCall<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new MellonError('STORE_UNAVAILABLE', 'state store call failed', { cause: err });
+  }
+}
