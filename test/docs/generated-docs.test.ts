@@ -7,3 +7,10 @@ describe('docs/errors.md', () => {
     expect(readFileSync(ERROR_DOCS_PATH, 'utf8')).to.equal(renderErrorDocs());
   });
 });
+
+describe('docs/settings.md', () => {
+  it('matches the settings schema (regenerate: npm run docs:settings)', async () => {
+    const { SETTINGS_DOCS_PATH, renderSettingsDocs } = await import('../../scripts/settings-docs.js');
+    expect(readFileSync(SETTINGS_DOCS_PATH, 'utf8')).to.equal(renderSettingsDocs());
+  });
+});

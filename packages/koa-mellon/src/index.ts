@@ -42,16 +42,16 @@ export function createMellon(settings: MellonSettings): Mellon {
   return {
     urls: rt.urls,
     middleware: () => async (ctx, next) => {
-      const session = await rt.sessions.load(ctx).catch((err: unknown) => {
-        rt.logger.error({ err }, 'koa-mellon: session store unavailable');
-        return undefined;
-      });
-      if (session) {
-        const user = await rt.users.findById(session.record.userId);
-        if (user?.isActive) {
+      try {
+        const session = await rt.sessions.load(ctx);
+        const user = session && (await rt.users.findById(session.record.userId));
+        if (session && user?.isActive) {
           ctx.state.user = user;
           ctx.state.mellon = session.record.mellon;
         }
+      } catch (err) {
+        // The app keeps serving (anonymous) while the store is down; logins fail closed meanwhile.
+        rt.logger.error({ err }, 'koa-mellon: session store unavailable');
       }
       await next();
     },
@@ -66,4 +66,5 @@ export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger,
 export type { MellonSession } from './session/sessions.js';
 export * from './adapters/index.js';
 export { safeNext } from './router/safe-next.js';
+export { createRedisStore } from './state/redis.js';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

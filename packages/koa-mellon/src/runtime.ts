@@ -17,7 +17,7 @@ import { algorithmPolicy, effectiveSettings, loadSpKeys, relaxations, type Effec
 import type { Logger, MellonSettings } from './settings/types.js';
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
-import { createStores, type MellonStores } from './state/store.js';
+import { createStores, guardStoreMethods, type MellonStores } from './state/store.js';
 
 /** One configured IdP, resolved once at start-up. */
 export interface ResolvedIdp {
@@ -68,7 +68,8 @@ export function createRuntime(input: MellonSettings): Runtime {
   const logger = settings.logger ?? SILENT;
   const clock = settings.clock ?? systemClock;
   const stores = createStores(settings.store);
-  const users = settings.userStore ?? createKeyvUserStore(stores.users);
+  // The default user store lives in `store`: its calls fail closed like every other store call.
+  const users = settings.userStore ?? guardStoreMethods(createKeyvUserStore(stores.users));
   const globalSettings = effectiveSettings(settings, {});
   const globalAdapters = settings.adapters ?? [DefaultAdapter];
 

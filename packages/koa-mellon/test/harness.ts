@@ -34,7 +34,8 @@ export function idpMetadata(): string {
 export class TestSp {
   readonly mellon: Mellon;
   readonly origin: string;
-  private cookies = new Map<string, string>();
+  cookies = new Map<string, string>();
+  private store: MellonSettings['store'];
   private constructor(mellon: Mellon, private readonly server: Server, origin: string) {
     this.mellon = mellon;
     this.origin = origin;
@@ -60,11 +61,14 @@ export class TestSp {
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
-    return new TestSp(mellon, server, `http://127.0.0.1:${port}`);
+    const sp = new TestSp(mellon, server, `http://127.0.0.1:${port}`);
+    sp.store = overrides.store;
+    return sp;
   }
 
   async stop(): Promise<void> {
     this.mellon.close();
+    await this.store?.disconnect();
     this.server.close();
     await once(this.server, 'close');
   }

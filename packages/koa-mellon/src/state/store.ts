@@ -50,11 +50,11 @@ function redisAtomic(adapter: KeyvRedis<unknown>): AtomicStore {
   const key = (k: string) => `mellon-atomic:${k}`;
   return {
     async setIfAbsent(k, value, ttlMs) {
-      const reply = await storeCall(() => adapter.client.set(key(k), JSON.stringify(value), { NX: true, PX: Math.max(1, Math.ceil(ttlMs)) }));
+      const reply = await storeCall(async () => (await adapter.getClient()).set(key(k), JSON.stringify(value), { NX: true, PX: Math.max(1, Math.ceil(ttlMs)) }));
       return reply === 'OK';
     },
     async take<T>(k: string) {
-      const reply = await storeCall(() => adapter.client.getDel(key(k)));
+      const reply = await storeCall(async () => (await adapter.getClient()).getDel(key(k)));
       return typeof reply === 'string' ? (JSON.parse(reply) as T) : undefined;
     },
   };
@@ -87,11 +87,36 @@ function lockedAtomic(keyv: Keyv): AtomicStore {
   };
 }
 
-/** Runs a store call; any failure is STORE_UNAVAILABLE (fail closed). */
+/** How long a store call may take before the login fails closed. */
+export const STORE_TIMEOUT_MS = 2000;
+
+/**
+ * Runs a store call; any failure, or no answer within STORE_TIMEOUT_MS, is STORE_UNAVAILABLE (fail
+ * closed). The timeout matters: a Redis client waiting to reconnect would otherwise hold the
+ * request forever.
+ */
 export async function storeCall<T>(fn: () => Promise<T> | T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+    timer.unref();
+  });
   try {
-    return await fn();
+    return await Promise.race([Promise.resolve().then(fn), timeout]);
   } catch (err) {
     throw new MellonError('STORE_UNAVAILABLE', 'state store call failed', { cause: err });
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/** Wraps every method of a store-backed object so that a dead store fails closed, fast. */
+export function guardStoreMethods<T extends object>(target: T): T {
+  return new Proxy(target, {
+    get(object, property, receiver) {
+      const value: unknown = Reflect.get(object, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => storeCall(() => (value as (...a: unknown[]) => unknown).apply(object, args));
+    },
+  });
 }

@@ -1,0 +1,27 @@
+import { Keyv } from 'keyv';
+import KeyvRedis from '@keyv/redis';
+
+/**
+ * A Keyv on Redis configured to fail closed: commands sent while Redis is unreachable reject at
+ * once (no offline queue) and errors are thrown, not swallowed. With @keyv/redis's defaults a dead
+ * Redis hangs reads, or answers "not found", which would turn the replay check into a pass.
+ * The client keeps reconnecting in the background (backoff up to 2 s).
+ *
+ * @example
+ * const mellon = createMellon({ ...settings, store: createRedisStore(process.env.REDIS_URL!) });
+ */
+export function createRedisStore(url: string): Keyv {
+  const adapter = new KeyvRedis(
+    {
+      url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2000) },
+    },
+    { throwOnErrors: true },
+  );
+  const keyv = new Keyv({ store: adapter, throwOnErrors: true });
+  keyv.on('error', () => {
+    // Thrown to the caller (throwOnErrors); the listener keeps reconnect errors from being unhandled.
+  });
+  return keyv;
+}

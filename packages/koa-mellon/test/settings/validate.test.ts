@@ -1,0 +1,38 @@
+import { expect } from 'chai';
+import { ConfigError, createMellon, type MellonSettings } from 'koa-mellon';
+import { testKeyPair } from '../../../../test/helpers/keys.js';
+import { idpMetadata } from '../harness.js';
+
+const base = (): MellonSettings => ({
+  baseUrl: 'https://app.example.test/accounts/mellon',
+  identityProviders: [{ metadata: idpMetadata() }],
+  privateKey: testKeyPair('sp').keyPem,
+  publicKeys: [testKeyPair('sp').certPem],
+});
+
+function refused(settings: unknown, path: string): void {
+  expect(() => createMellon(settings as MellonSettings)).to.throw(ConfigError).with.property('path', path);
+}
+
+describe('createMellon settings validation', () => {
+  it('accepts a minimal configuration, keys given as file paths', () => {
+    const mellon = createMellon({ ...base(), privateKey: testKeyPair('sp').keyPath, publicKeys: [testKeyPair('sp').certPath] });
+    expect(mellon.urls.login).to.equal('https://app.example.test/accounts/mellon/login/');
+    expect(mellon.urls.entityId).to.equal('https://app.example.test/accounts/mellon/metadata/');
+    mellon.close();
+  });
+  it('names an unknown key', () => refused({ ...base(), usernameTempalte: 'x' }, 'usernameTempalte'));
+  it('names a missing required key', () => refused({ identityProviders: base().identityProviders }, 'baseUrl'));
+  it('names a wrong type', () => refused({ ...base(), provision: 'yes' }, 'provision'));
+  it('names a bad URL', () => refused({ ...base(), baseUrl: 'ftp://x' }, 'baseUrl'));
+  it('names a per-IdP key inside the list', () => refused({ ...base(), identityProviders: [{ metadata: idpMetadata() }, { metadataUrl: 42 }] }, 'identityProviders[1].metadataUrl'));
+  it('refuses a global-only key set per IdP', () => refused({ ...base(), identityProviders: [{ metadata: idpMetadata(), baseUrl: 'https://x.test' }] }, 'identityProviders[0].baseUrl'));
+  it('refuses two metadata sources in one entry', () => refused({ ...base(), identityProviders: [{ metadata: idpMetadata(), metadataPath: '/tmp/x' }] }, 'identityProviders[0]'));
+  it('refuses an empty identityProviders', () => refused({ ...base(), identityProviders: [] }, 'identityProviders'));
+  it('refuses an unreadable key file', () => refused({ ...base(), privateKey: '/nonexistent/sp.key' }, 'privateKey'));
+  it('refuses a private key matching no public key', () => refused({ ...base(), publicKeys: [testKeyPair('idp').certPem] }, 'privateKey'));
+  it('refuses a private key without a published certificate', () => refused({ ...base(), publicKeys: [] }, 'publicKeys'));
+  it('refuses an invalid username template, naming the IdP override', () =>
+    refused({ ...base(), identityProviders: [{ metadata: idpMetadata(), usernameTemplate: '{attributes[mail]' }] }, 'identityProviders[0].usernameTemplate'));
+  it('refuses a bad lookupByAttributes rule', () => refused({ ...base(), lookupByAttributes: [{ userField: 'email' }] }, 'lookupByAttributes'));
+});
