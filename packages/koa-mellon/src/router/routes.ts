@@ -25,7 +25,7 @@ export function createRoutes(rt: Runtime): MellonRoutes {
       handleError(ctx, rt, err);
     }
   };
-  router.get('/login/', guarded(startLogin));
+  router.get('/login/', guarded((ctx, rt) => (ctx.query['SAMLart'] !== undefined ? assertionConsumerService(ctx, rt) : startLogin(ctx, rt))));
   router.post('/login/', guarded(assertionConsumerService));
   router.get('/logout/', guarded(logout));
   router.post('/logout/', guarded(logout));

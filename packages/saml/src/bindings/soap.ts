@@ -1,11 +1,19 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { fail, MellonError } from '../errors.js';
-import { buildDocument, x, type XmlElement } from '../xml/build.js';
+import { buildDocument, x } from '../xml/build.js';
 import { parseXml, type ParseLimits, type ParsedXml } from '../xml/parse.js';
 import { elementChildren, isElement, requiredChild } from '../xml/select.js';
 
-/** Builds a SOAP 1.1 envelope around one SAML message (saml-bindings §3.2.3). */
-export function buildSoapEnvelope(body: XmlElement): Document {
-  return buildDocument(x('soap:Envelope', {}, x('soap:Body', {}, body)));
+/**
+ * Builds a SOAP 1.1 envelope around one SAML message (saml-bindings §3.2.3). The message is an
+ * element already built (and signed) in its own document; it is imported as is.
+ */
+export function buildSoapEnvelope(message: Element): Document {
+  const envelope = buildDocument(x('soap:Envelope', {}, x('soap:Body')));
+  const body = envelope.documentElement.firstChild as Element;
+  body.appendChild(envelope.importNode(message, true));
+  return envelope;
 }
 
 /** Parses a SOAP envelope and returns the one element of its Body (no Header is acted on). */
@@ -19,25 +27,48 @@ export function parseSoapEnvelope(xml: string, limits?: ParseLimits): { parsed: 
 }
 
 /**
- * Posts a SOAP message and returns the response text (saml-bindings §3.2.3.3). TLS verification
- * is Node's (on by default); the request is abandoned after `timeoutMs`.
+ * Posts a SOAP message and returns the response text (saml-bindings §3.2.3.3), over node:http(s)
+ * so that TLS verification (on unless `verifyTls: false`), the timeout and the size cap are ours.
+ * Redirects are not followed: a back-channel answer comes from the endpoint itself.
  */
-export async function postSoap(url: string, xml: string, options: { timeoutMs: number; maxBytes?: number | undefined; fetch?: typeof fetch | undefined }): Promise<string> {
-  const doFetch = options.fetch ?? fetch;
-  let response: Response;
-  try {
-    response = await doFetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: 'http://www.oasis-open.org/committees/security' },
-      body: xml,
-      redirect: 'error',
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-  } catch (err) {
-    throw new MellonError('ARTIFACT_RESOLUTION_FAILED', 'SOAP request failed', { cause: err });
-  }
-  if (!response.ok) throw new MellonError('ARTIFACT_RESOLUTION_FAILED', `SOAP peer answered HTTP ${response.status}`);
-  const text = await response.text();
-  if (options.maxBytes !== undefined && text.length > options.maxBytes) fail('INPUT_TOO_LARGE', 'SOAP response too large');
-  return text;
+export async function postSoap(url: string, xml: string, options: { timeoutMs: number; maxBytes: number; verifyTls?: boolean | undefined }): Promise<string> {
+  const target = new URL(url);
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') fail('ARTIFACT_RESOLUTION_FAILED', 'SOAP endpoint is not http(s)');
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const body = Buffer.from(xml, 'utf8');
+  return new Promise<string>((resolve, reject) => {
+    const failWith = (message: string, cause?: unknown) => reject(new MellonError('ARTIFACT_RESOLUTION_FAILED', message, cause === undefined ? undefined : { cause }));
+    const request = send(
+      target,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml; charset=utf-8', 'content-length': body.length, soapaction: 'http://www.oasis-open.org/committees/security' },
+        timeout: options.timeoutMs,
+        ...(target.protocol === 'https:' ? { rejectUnauthorized: options.verifyTls ?? true } : {}),
+      },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          failWith(`SOAP peer answered HTTP ${response.statusCode}`);
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > options.maxBytes) {
+            request.destroy();
+            reject(new MellonError('INPUT_TOO_LARGE', 'SOAP response too large'));
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        response.on('error', (err) => failWith('SOAP response failed', err));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    request.on('error', (err) => failWith('SOAP request failed', err));
+    request.end(body);
+  });
 }

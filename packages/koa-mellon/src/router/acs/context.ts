@@ -9,6 +9,8 @@ export interface AcsState {
   readonly ctx: Context;
   readonly rt: Runtime;
   relayState?: string | undefined;
+  /** HTTP-Artifact: the SAMLart to resolve instead of a posted response. */
+  artifact?: string | undefined;
   pending?: PendingLogin | undefined;
   parsed?: ParsedXml;
   /** The Response element handed to the core: the root, or the one inside an ArtifactResponse. */

@@ -1,18 +1,20 @@
 import type { Context } from 'koa';
 import type { Runtime } from '../../runtime.js';
 import type { AcsState } from './context.js';
-import { chooseIdp, readPostedResponse, takePendingLogin } from './receive.js';
+import { chooseIdp, readMessage, takePendingLogin } from './receive.js';
+import { resolveArtifact } from './artifact.js';
 import { validate } from './validate.js';
 import { findUser, openSession } from './login-user.js';
 
 /**
- * The ACS (POST login/), step by step. Everything before `validate` touches only bytes and our own
+ * The ACS (POST login/, or GET login/?SAMLart=), step by step. Everything before `validate` touches only bytes and our own
  * state; everything after reads only what the verified assertion says.
  */
 const ACS_STEPS: ReadonlyArray<readonly [string, (state: AcsState) => Promise<void>]> = [
-  ['read the posted SAMLResponse (size-limited, one hardened parse)', readPostedResponse],
+  ['read the SAMLResponse (HTTP-POST: size-limited, one hardened parse) or the SAMLart', readMessage],
   ['take the pending login named by our RelayState', takePendingLogin],
   ['choose the IdP among the configured ones', chooseIdp],
+  ['HTTP-Artifact: resolve the artifact at the IdP over SOAP', resolveArtifact],
   ['validate: signatures, decryption, every protocol check, replay', validate],
   ['run the adapter chain: authorize, look up, provision', findUser],
   ['open a fresh session and redirect to next', openSession],

@@ -1,15 +1,29 @@
 import { attribute, decodePostParameter, fail, isElement, optionalChild, parseXml, textOf } from '@koa-mellon/saml';
 import { storeCall } from '../../state/store.js';
-import { readForm } from '../form.js';
+import { readForm, readQuery } from '../form.js';
+import { idpOfArtifact } from './artifact.js';
 import type { PendingLogin } from '../login.js';
 import { need, type AcsState } from './context.js';
 
-/** HTTP-POST binding: SAMLResponse (and RelayState) from the form, decoded under the size limit. */
-export async function readPostedResponse(state: AcsState): Promise<void> {
-  const form = await readForm(state.ctx, state.rt.maxMessageBytes);
-  const xml = decodePostParameter(form.get('SAMLResponse'), { maxBytes: state.rt.maxMessageBytes });
-  state.relayState = form.get('RelayState');
-  state.parsed = parseXml(xml, { maxBytes: state.rt.maxMessageBytes });
+/**
+ * The message as the binding carries it: HTTP-POST (a SAMLResponse in the form, decoded under the
+ * size limit and parsed once) or HTTP-Artifact (a SAMLart, in the query or the form). Bindings not
+ * enabled in `assertionConsumerBindings` are refused.
+ */
+export async function readMessage(state: AcsState): Promise<void> {
+  const { ctx, rt } = state;
+  const params = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : readQuery(ctx);
+  const bindings = rt.global.settings.assertionConsumerBindings;
+  state.relayState = params.get('RelayState');
+  const artifact = params.get('SAMLart');
+  if (artifact !== undefined) {
+    if (!bindings.includes('artifact') || params.has('SAMLResponse')) fail('BINDING_INVALID', 'HTTP-Artifact not accepted here');
+    state.artifact = artifact;
+    return;
+  }
+  if (ctx.method !== 'POST' || !bindings.includes('post')) fail('BINDING_INVALID', 'HTTP-POST not accepted here');
+  const xml = decodePostParameter(params.get('SAMLResponse'), { maxBytes: rt.maxMessageBytes });
+  state.parsed = parseXml(xml, { maxBytes: rt.maxMessageBytes });
   state.response = state.parsed.root;
 }
 
@@ -33,6 +47,10 @@ export async function chooseIdp(state: AcsState): Promise<void> {
     const idp = rt.idps[pending.idp];
     if (!idp) fail('IN_RESPONSE_TO_MISMATCH', 'login state names an unknown IdP');
     state.idp = idp;
+    return;
+  }
+  if (state.artifact !== undefined) {
+    state.idp = await idpOfArtifact(rt, state.artifact);
     return;
   }
   const response = need(state, 'response');

@@ -1,5 +1,5 @@
 import { fail } from '../../errors.js';
-import { buildDocument, x, type XmlElement } from '../../xml/build.js';
+import { buildDocument, x } from '../../xml/build.js';
 import { elementChildren, isElement, requiredChild } from '../../xml/select.js';
 import { requiredText } from '../../xml/text.js';
 import { formatInstant, systemClock, type Clock } from '../../time.js';
@@ -29,10 +29,10 @@ export function parseArtifactResolve(root: Element): ArtifactResolve {
 }
 
 /**
- * Builds `<samlp:ArtifactResponse>` (saml-core §3.5.2) around the message the artifact stood for
- * (already built, e.g. a signed Response's element tree).
+ * Builds `<samlp:ArtifactResponse>` (saml-core §3.5.2) around the message the artifact stood for: an
+ * element built (and signed) in its own document, imported as is.
  */
-export function buildArtifactResponse(options: { issuer: string; inResponseTo: string; message?: XmlElement | undefined; status?: StatusInput | undefined; id?: string | undefined; clock?: Clock | undefined }): { id: string; document: Document } {
+export function buildArtifactResponse(options: { issuer: string; inResponseTo: string; message?: Element | undefined; status?: StatusInput | undefined; id?: string | undefined; clock?: Clock | undefined }): { id: string; document: Document } {
   const id = options.id ?? generateId();
   const document = buildDocument(
     x(
@@ -40,9 +40,9 @@ export function buildArtifactResponse(options: { issuer: string; inResponseTo: s
       { ID: id, Version: '2.0', IssueInstant: formatInstant((options.clock ?? systemClock)()), InResponseTo: options.inResponseTo },
       x('saml:Issuer', {}, options.issuer),
       buildStatus(options.status),
-      options.message,
     ),
   );
+  if (options.message) document.documentElement.appendChild(document.importNode(options.message, true));
   return { id, document };
 }
 
