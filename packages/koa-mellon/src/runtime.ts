@@ -14,7 +14,7 @@ import {
 import { DefaultAdapter, createAdapterChain, createKeyvUserStore, parseTemplate, type AdapterChain } from './adapters/index.js';
 import type { UserStore } from './adapters/types.js';
 import { algorithmPolicy, effectiveSettings, loadSpKeys, relaxations, type EffectiveSettings, type SpKeys } from './settings/resolve.js';
-import type { Logger, MellonSettings } from './settings/types.js';
+import type { IdentityProviderSettings, Logger, MellonSettings } from './settings/types.js';
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
 import { createStores, guardStoreMethods, type MellonStores } from './state/store.js';
@@ -53,6 +53,21 @@ export interface Runtime {
   close(): void;
 }
 
+/** Templates are parsed at start-up, so that a typo is a ConfigError, not a failed login. */
+function checkTemplates(effective: EffectiveSettings, entry: IdentityProviderSettings, path: string): void {
+  const check = (key: 'usernameTemplate' | 'attributeMapping', suffix: string, template: string) => {
+    try {
+      parseTemplate(template);
+    } catch (err) {
+      throw new ConfigError(`${Object.hasOwn(entry, key) ? `${path}.` : ''}${key}${suffix}`, 'is not a valid template', { cause: err });
+    }
+  };
+  check('usernameTemplate', '', effective.usernameTemplate);
+  for (const [field, templates] of Object.entries(effective.attributeMapping)) {
+    (typeof templates === 'string' ? [templates] : templates).forEach((template, i) => check('attributeMapping', typeof templates === 'string' ? `.${field}` : `.${field}[${i}]`, template));
+  }
+}
+
 const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function createRuntime(input: MellonSettings): Runtime {
@@ -71,18 +86,13 @@ export function createRuntime(input: MellonSettings): Runtime {
   // The default user store lives in `store`: its calls fail closed like every other store call.
   const users = settings.userStore ?? guardStoreMethods(createKeyvUserStore(stores.users));
   const globalSettings = effectiveSettings(settings, {});
-  const globalAdapters = settings.adapters ?? [DefaultAdapter];
+  // Global adapter classes are instantiated once per createMellon, then shared by every IdP's chain.
+  const globalAdapters = createAdapterChain(settings.adapters ?? [DefaultAdapter]).adapters;
 
   const idps = settings.identityProviders.map((entry, index): ResolvedIdp => {
     const path = `identityProviders[${index}]`;
     const effective = effectiveSettings(settings, entry);
-    for (const key of ['usernameTemplate'] as const) {
-      try {
-        parseTemplate(effective[key]);
-      } catch (err) {
-        throw new ConfigError(Object.hasOwn(entry, key) ? `${path}.${key}` : key, 'is not a valid template', { cause: err });
-      }
-    }
+    checkTemplates(effective, entry, path);
     const warnings = relaxations(effective);
     if (warnings.length > 0) logger.warn({ idp: index, relaxations: warnings }, 'koa-mellon: security relaxations in force (docs/security.md)');
     const source = createMetadataSource({

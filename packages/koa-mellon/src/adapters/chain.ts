@@ -40,6 +40,8 @@ export function createAdapterChain(specs: readonly AdapterSpec[]): AdapterChain 
  * Runs one login through the chain, as django-mellon's SAMLBackend does: every `authorize`, then
  * the first `lookupUser` that finds someone, then every `provision`; finally the user must be active.
  * @throws PermissionDenied when an adapter refuses, nobody is found, or the user is inactive.
+ * @example
+ * const user = await runAdapterChain(chain, { ...idpSettings, users }, attributes);
  */
 export async function runAdapterChain(chain: AdapterChain, idp: IdpContext, attributes: MellonAttributes): Promise<User> {
   for (const adapter of chain.adapters) {

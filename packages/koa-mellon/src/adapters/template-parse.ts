@@ -88,8 +88,9 @@ export function parseTemplate(template: string): CompiledTemplate {
 function parseField(template: string, start: number): { field: TemplateField; end: number } {
   let i = start + 1;
   while (i < template.length && !'.[!:}{'.includes(template.charAt(i))) i += 1;
-  const name = template.slice(start + 1, i);
+  if (i >= template.length) throw new TemplateError('SYNTAX', start, "field not closed by '}'");
   if (template[i] === '{') throw new TemplateError('SYNTAX', i, "'{' inside a field");
+  const name = template.slice(start + 1, i);
   if (!ROOTS.has(name)) {
     throw new TemplateError('UNKNOWN_NAME', start, 'a field starts with realm, attributes or idp');
   }
@@ -119,7 +120,7 @@ function parseField(template: string, start: number): { field: TemplateField; en
     if (key === '') throw new TemplateError('SYNTAX', i, 'empty [] in a field');
     path.push(toSegment(key, i));
     i = close + 1;
-    if (!'[.!:}'.includes(template.charAt(i)) || i >= template.length) {
+    if (i >= template.length || !'[.!:}'.includes(template.charAt(i))) {
       throw new TemplateError('SYNTAX', i, "only '[', '!' or '}' may follow ']'");
     }
   }

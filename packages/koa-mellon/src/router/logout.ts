@@ -24,6 +24,7 @@ import { readForm, readQuery } from './form.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { safeNext } from './safe-next.js';
 import { sendSaml, signatureAlgorithmFor } from './send.js';
+import { logDecoded } from './debug-log.js';
 
 interface PendingLogout {
   readonly idp: number;
@@ -64,11 +65,14 @@ function receive(ctx: Context, rt: Runtime, form: Map<string, string>): Received
   if (ctx.method === 'GET') {
     const redirect = decodeRedirect(ctx.querystring, { maxBytes });
     const kind = redirect.parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
+    logDecoded(rt, kind, redirect.xml);
     return { kind, parsed: parseXml(redirect.xml, { maxBytes }), relayState: redirect.relayState, redirect };
   }
   const parameter = form.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
   const kind = parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
-  return { kind, parsed: parseXml(decodePostParameter(form.get(parameter), { maxBytes }), { maxBytes }), relayState: form.get('RelayState') };
+  const xml = decodePostParameter(form.get(parameter), { maxBytes });
+  logDecoded(rt, kind, xml);
+  return { kind, parsed: parseXml(xml, { maxBytes }), relayState: form.get('RelayState') };
 }
 
 /** The configured IdP named by the Issuer: only its metadata keys will be tried. */

@@ -7,7 +7,6 @@ export interface MellonStores {
   readonly sessions: Keyv;
   readonly logins: Keyv;
   readonly users: Keyv;
-  readonly federations: Keyv;
   readonly atomic: AtomicStore;
 }
 
@@ -33,7 +32,6 @@ export function createStores(base: Keyv = new Keyv()): MellonStores {
     sessions: view('sessions'),
     logins: view('logins'),
     users: view('users'),
-    federations: view('federations'),
     atomic: adapter instanceof KeyvRedis ? redisAtomic(adapter) : lockedAtomic(atomic),
   };
 }

@@ -32,7 +32,12 @@ const groupKey = (name: string) => `group:${name}`;
  * const users = createKeyvUserStore(new Keyv({ namespace: 'users', throwOnErrors: true }));
  */
 export function createKeyvUserStore(keyv: Keyv): UserStore {
-  const exclusive = createSerialQueue();
+  const writes = createSerialQueue();
+  const exclusive = <T>(task: () => Promise<T>) => writes.run(task);
+  // Public reads first let earlier writes of this process finish: a login racing the one that
+  // just created and linked the same identity then finds that user (DefaultAdapter.createUser).
+  // Helpers below never wait, since they also run inside writes.
+  const settled = () => writes.settled();
   const get = (key: string) => storeCall(() => keyv.get<unknown>(key));
   const set = (key: string, value: unknown) => storeCall(() => keyv.set(key, value));
   const del = (key: string) => storeCall(() => keyv.delete(key));
@@ -41,7 +46,7 @@ export function createKeyvUserStore(keyv: Keyv): UserStore {
     const data = await get(userKey(id));
     return data === undefined ? undefined : toRecord(fromRecord(data, id));
   };
-  const findById = async (id: string): Promise<User | undefined> => {
+  const loadUser = async (id: string): Promise<User | undefined> => {
     const data = await get(userKey(id));
     return data === undefined ? undefined : fromRecord(data, id);
   };
@@ -73,20 +78,25 @@ export function createKeyvUserStore(keyv: Keyv): UserStore {
   };
 
   return {
-    findById,
+    async findById(id) {
+      await settled();
+      return loadUser(id);
+    },
 
     async findByUsername(username) {
+      await settled();
       const id = await idAt(usernameKey(username));
-      return id === undefined ? undefined : findById(id);
+      return id === undefined ? undefined : loadUser(id);
     },
 
     async findByField(field, value, options = {}) {
+      await settled();
       const ignoreCase = options.ignoreCase ?? false;
       const ids = await idsAt(ignoreCase ? foldedKey(field, value) : fieldKey(field, value));
       const wanted = ignoreCase ? foldCase(value) : value;
       const users: User[] = [];
       for (const id of ids) {
-        const user = await findById(id);
+        const user = await loadUser(id);
         // The index may lag behind a record (another process, a crash): trust the record.
         const actual = user === undefined ? undefined : field === 'username' ? user.username : Object.hasOwn(user.fields, field) ? user.fields[field] : undefined;
         if (user !== undefined && actual !== undefined && (ignoreCase ? foldCase(actual) : actual) === wanted) users.push(user);
@@ -95,8 +105,9 @@ export function createKeyvUserStore(keyv: Keyv): UserStore {
     },
 
     async findByFederation(issuer, nameId) {
+      await settled();
       const id = await idAt(federationKey(issuer, nameId));
-      return id === undefined ? undefined : findById(id);
+      return id === undefined ? undefined : loadUser(id);
     },
 
     create: (username) =>
@@ -129,6 +140,7 @@ export function createKeyvUserStore(keyv: Keyv): UserStore {
     linkFederation: (user, issuer, nameId) => exclusive(() => set(federationKey(issuer, nameId), user.id).then(() => undefined)),
 
     async groupExists(name) {
+      await settled();
       return (await get(groupKey(name))) === true;
     },
 

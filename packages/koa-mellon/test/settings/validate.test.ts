@@ -36,3 +36,10 @@ describe('createMellon settings validation', () => {
     refused({ ...base(), identityProviders: [{ metadata: idpMetadata(), usernameTemplate: '{attributes[mail]' }] }, 'identityProviders[0].usernameTemplate'));
   it('refuses a bad lookupByAttributes rule', () => refused({ ...base(), lookupByAttributes: [{ userField: 'email' }] }, 'lookupByAttributes'));
 });
+
+describe('createMellon template checks', () => {
+  it('names a bad attributeMapping template at start-up', () => {
+    expect(() => createMellon({ ...base(), attributeMapping: { email: ['{attributes[mail][0]}', '{attributes[mail]'] } }))
+      .to.throw(ConfigError).with.property('path', 'attributeMapping.email[1]');
+  });
+});

@@ -16,6 +16,7 @@ import {
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../../runtime.js';
 import { need, type AcsState } from './context.js';
+import { logDecoded } from '../debug-log.js';
 
 /** The configured IdP whose entityID hashes to the artifact's SourceID (saml-bindings §3.6.4). */
 export async function idpOfArtifact(rt: Runtime, artifact: string): Promise<ResolvedIdp> {
@@ -49,6 +50,7 @@ export async function resolveArtifact(state: AcsState): Promise<void> {
     maxBytes: rt.maxMessageBytes,
     verifyTls: idp.settings.verifySslCertificate,
   });
+  logDecoded(rt, 'ArtifactResponse', text);
   const { parsed, message } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
   const response = parseArtifactResponse(message);
   if (response.inResponseTo !== id) fail('IN_RESPONSE_TO_MISMATCH', 'ArtifactResponse answers another request');

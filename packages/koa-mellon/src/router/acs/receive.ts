@@ -2,6 +2,7 @@ import { attribute, decodePostParameter, fail, isElement, optionalChild, parseXm
 import { storeCall } from '../../state/store.js';
 import { readForm, readQuery } from '../form.js';
 import { idpOfArtifact } from './artifact.js';
+import { logDecoded } from '../debug-log.js';
 import type { PendingLogin } from '../login.js';
 import { need, type AcsState } from './context.js';
 
@@ -23,6 +24,7 @@ export async function readMessage(state: AcsState): Promise<void> {
   }
   if (ctx.method !== 'POST' || !bindings.includes('post')) fail('BINDING_INVALID', 'HTTP-POST not accepted here');
   const xml = decodePostParameter(params.get('SAMLResponse'), { maxBytes: rt.maxMessageBytes });
+  logDecoded(rt, 'SAMLResponse', xml);
   state.parsed = parseXml(xml, { maxBytes: rt.maxMessageBytes });
   state.response = state.parsed.root;
 }
