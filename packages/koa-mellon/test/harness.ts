@@ -51,19 +51,25 @@ export class TestSp {
     });
     const app = new Koa();
     app.keys = ['test-cookie-secret'];
+    app.use(async (ctx, next) => {
+      await next();
+      if (ctx.path === '/whoami') ctx.body = { user: ctx.state.user ?? null, mellon: ctx.state.mellon ?? null };
+    });
     // As behind a TLS-terminating proxy: baseUrl is https, so the session cookie is Secure.
     app.proxy = true;
     app.use(mellon.middleware());
     app.use(mellon.routes());
-    app.use(async (ctx) => {
-      if (ctx.path === '/whoami') ctx.body = { user: ctx.state.user ?? null, mellon: ctx.state.mellon ?? null };
-    });
+    const sp = await TestSp.serve(app, mellon);
+    sp.store = overrides.store;
+    return sp;
+  }
+
+  /** Serves an app that mounts `mellon` (as a user writes it) on 127.0.0.1. */
+  static async serve(app: Koa, mellon: Mellon): Promise<TestSp> {
     const server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     const { port } = server.address() as AddressInfo;
-    const sp = new TestSp(mellon, server, `http://127.0.0.1:${port}`);
-    sp.store = overrides.store;
-    return sp;
+    return new TestSp(mellon, server, `http://127.0.0.1:${port}`);
   }
 
   async stop(): Promise<void> {
