@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
 import { PermissionDenied } from '../adapters/types.js';
 import { renderError } from '../errors/pages.js';
+import { continueUrl } from '../errors/continue-url.js';
 import type { Runtime } from '../runtime.js';
 import { assertionConsumerService } from './acs/index.js';
 import { startLogin } from './login.js';
@@ -34,17 +35,17 @@ export function createRoutes(rt: Runtime): MellonRoutes {
 }
 
 function handleError(ctx: Context, rt: Runtime, err: unknown): void {
-  const continueUrl = rt.idps[0]?.settings.errorUrl ?? rt.settings.loginRedirectUrl ?? '/';
+  const continueTo = continueUrl(ctx, rt.global.settings.errorUrl ?? rt.settings.loginRedirectUrl ?? '/');
   const redirectAfter = rt.global.settings.errorRedirectAfterTimeout;
   if (err instanceof MellonError) {
     rt.logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
     const message = err instanceof PermissionDenied ? err.publicMessage : undefined;
-    renderError(ctx, err.code, { continueUrl, redirectAfter, message });
+    renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message });
     return;
   }
   // Not bad input: a bug or an outage. Logged in full, shown as a generic page, never a stack trace.
   rt.logger.error({ err }, 'koa-mellon: unexpected error');
-  renderError(ctx, 'INTERNAL_ERROR', { continueUrl, redirectAfter });
+  renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter });
 }
 
 function describeCause(cause: unknown): string | undefined {

@@ -3,6 +3,7 @@ import { storeCall } from '../../state/store.js';
 import { readForm, readQuery } from '../form.js';
 import { idpOfArtifact } from './artifact.js';
 import { logDecoded } from '../debug-log.js';
+import { hintContinue } from '../../errors/continue-url.js';
 import type { PendingLogin } from '../login.js';
 import { need, type AcsState } from './context.js';
 
@@ -35,7 +36,10 @@ export async function takePendingLogin(state: AcsState): Promise<void> {
   if (relayState === undefined || !/^[0-9a-f]{32}$/.test(relayState)) return;
   const key = `rs:${relayState}`;
   state.pending = (await storeCall(() => state.rt.stores.logins.get(key))) as PendingLogin | undefined;
-  if (state.pending) await storeCall(() => state.rt.stores.logins.delete(key));
+  if (state.pending) {
+    await storeCall(() => state.rt.stores.logins.delete(key));
+    hintContinue(state.ctx, { next: state.pending.next });
+  }
 }
 
 /**
@@ -49,6 +53,7 @@ export async function chooseIdp(state: AcsState): Promise<void> {
     const idp = rt.idps[pending.idp];
     if (!idp) fail('IN_RESPONSE_TO_MISMATCH', 'login state names an unknown IdP');
     state.idp = idp;
+    hintContinue(state.ctx, { errorUrl: idp.settings.errorUrl });
     return;
   }
   if (state.artifact !== undefined) {
@@ -62,6 +67,7 @@ export async function chooseIdp(state: AcsState): Promise<void> {
   for (const idp of rt.idps) {
     if (issuer !== undefined && (await rt.metadataOf(idp)).entity.entityId === issuer) {
       state.idp = idp;
+      hintContinue(state.ctx, { errorUrl: idp.settings.errorUrl });
       return;
     }
   }
