@@ -100,8 +100,22 @@ export class TestSp {
     return response;
   }
 
-  post(url: string, form: Record<string, string>, accept = 'application/json'): Promise<Response> {
-    return this.request(url, { method: 'POST', body: new URLSearchParams(form), headers: { accept } });
+  /**
+   * Posts a form. Like a browser, follows the ACS's 303 to login/finish/ (the same-site hop that
+   * checks the browser-binding cookie) and returns the answer of that hop.
+   */
+  async post(url: string, form: Record<string, string>, accept = 'application/json'): Promise<Response> {
+    const response = await this.request(url, { method: 'POST', body: new URLSearchParams(form), headers: { accept } });
+    const location = response.headers.get('location') ?? '';
+    if (response.status === 303 && location.startsWith(`${this.mellon.urls.login}finish/`)) {
+      return this.request(location, { headers: { accept } });
+    }
+    return response;
+  }
+
+  /** Posts without following the finish hop. */
+  postOnly(url: string, form: Record<string, string>): Promise<Response> {
+    return this.request(url, { method: 'POST', body: new URLSearchParams(form), headers: { accept: 'application/json' } });
   }
 
   async whoami(): Promise<{ user: { username: string; fields: Record<string, string> } | null; mellon: { nameIdContent: string; sessionIndex?: string } | null }> {

@@ -243,6 +243,11 @@ export const ERROR_CODES = {
     cause: 'The IdP’s ArtifactResolutionService is unreachable, slow, or refused our request.',
     fix: 'Check the IdP metadata’s ArtifactResolutionService URL and TLS.',
   },
+  LOGIN_BROWSER_MISMATCH: {
+    meaning: 'The login was completed in another browser than the one that started it.',
+    cause: 'A login CSRF attempt (someone else’s response pushed into this browser), or cookies blocked.',
+    fix: 'Start the login again in this browser; allow cookies for this site.',
+  },
   INTERNAL_ERROR: {
     meaning: 'An unexpected failure that is not about the request (a bug or an outage).',
     cause: 'See the logged error; the user saw a generic page.',

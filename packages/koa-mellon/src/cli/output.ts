@@ -18,13 +18,16 @@ export type ExitCode = 0 | 1 | 2;
  */
 export function processOutput(): Output {
   for (const stream of [process.stdout, process.stderr]) {
-    if (stream.listenerCount('error') === 0) stream.on('error', () => process.exit(process.exitCode ?? 1));
+    if (!stream.listeners('error').includes(exitOnWriteError)) stream.on('error', exitOnWriteError);
   }
   return {
     out: (line = '') => void process.stdout.write(`${line}\n`),
     err: (line = '') => void process.stderr.write(`${line}\n`),
   };
 }
+
+// The command's output is lost: a check that did not finish must not pass for a success.
+const exitOnWriteError = (): never => process.exit(process.exitCode ?? 1);
 
 /** `'text'` as a JavaScript string literal, for settings snippets the user pastes. */
 export function jsString(value: string): string {

@@ -6,6 +6,7 @@ import { storeCall } from '../state/store.js';
 import { safeNext } from './safe-next.js';
 import { readQuery } from './form.js';
 import { sendSaml, signatureAlgorithmFor } from './send.js';
+import { bindBrowser } from './browser-binding.js';
 
 /** How long a login may take between our AuthnRequest and the IdP's answer. */
 export const LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -15,6 +16,8 @@ export interface PendingLogin {
   readonly idp: number;
   readonly next: string;
   readonly requestId: string;
+  /** Digest of the browser-binding cookie set when the login started (browser-binding.ts). */
+  readonly browser: string;
 }
 
 /**
@@ -43,7 +46,7 @@ export async function startLogin(ctx: Context, rt: Runtime): Promise<void> {
     clock: rt.clock,
   });
   const relayState = randomBytes(16).toString('hex');
-  const pending: PendingLogin = { idp: idp.index, next, requestId: id };
+  const pending: PendingLogin = { idp: idp.index, next, requestId: id, browser: bindBrowser(ctx, rt) };
   await rt.stores.atomic.setIfAbsent(`req:${id}`, pending, LOGIN_TTL_MS);
   await storeCall(() => rt.stores.logins.set(`rs:${relayState}`, pending, LOGIN_TTL_MS));
   rt.logger.info({ idp: entity.entityId, requestId: id }, 'koa-mellon: AuthnRequest sent');

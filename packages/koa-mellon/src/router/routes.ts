@@ -6,6 +6,7 @@ import { renderError } from '../errors/pages.js';
 import { continueUrl } from '../errors/continue-url.js';
 import type { Runtime } from '../runtime.js';
 import { assertionConsumerService } from './acs/index.js';
+import { finishStashedLogin } from './acs/login-user.js';
 import { startLogin } from './login.js';
 import { logout } from './logout.js';
 import { metadata } from './metadata.js';
@@ -28,6 +29,7 @@ export function createRoutes(rt: Runtime): MellonRoutes {
   };
   router.get('/login/', guarded((ctx, rt) => (ctx.query['SAMLart'] !== undefined ? assertionConsumerService(ctx, rt) : startLogin(ctx, rt))));
   router.post('/login/', guarded(assertionConsumerService));
+  router.get('/login/finish/', guarded(finishStashedLogin));
   router.get('/logout/', guarded(logout));
   router.post('/logout/', guarded(logout));
   router.get('/metadata/', guarded(metadata));

@@ -72,7 +72,8 @@ describe('HTTP-Artifact ACS (GET login/?SAMLart=)', () => {
     expect(location).to.not.equal('');
     const { artifact } = createArtifact(IDP_ENTITY_ID);
     ars.messages.set(artifact, Buffer.from(sp.response({ inResponseTo: requestId }), 'base64').toString());
-    const response = await sp.request(`${sp.mellon.urls.login}?SAMLart=${encodeURIComponent(artifact)}&RelayState=${relayState}`);
+    const stash = await sp.request(`${sp.mellon.urls.login}?SAMLart=${encodeURIComponent(artifact)}&RelayState=${relayState}`);
+    const response = await sp.request(stash.headers.get('location') ?? '');
     expect(response.status).to.equal(303);
     expect(response.headers.get('location')).to.equal('/a');
     expect(ars.requests).to.deep.equal([artifact]);

@@ -26,6 +26,7 @@ describe('two koa-mellon instances sharing Redis', () => {
 
   it('a login started on one instance is finished on the other, and the session is seen by both', async () => {
     const { requestId, relayState } = await a.startLogin('?next=/reports');
+    b.cookies = new Map(a.cookies); // one browser behind a load balancer
     const response = await b.post(b.mellon.urls.login, { SAMLResponse: b.response({ inResponseTo: requestId }), RelayState: relayState });
     expect(response.status).to.equal(303);
     expect(response.headers.get('location')).to.equal('/reports');

@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import type { Assertion, ParsedXml } from '@koa-mellon/saml';
-import type { User } from '../../adapters/types.js';
 import type { ResolvedIdp, Runtime } from '../../runtime.js';
 import type { PendingLogin } from '../login.js';
 
@@ -17,7 +16,6 @@ export interface AcsState {
   response?: Element;
   idp?: ResolvedIdp;
   assertion?: Assertion;
-  user?: User;
 }
 
 /** Reads a field a previous step must have set (a programming error otherwise, not bad input). */

@@ -4,7 +4,7 @@ import type { AcsState } from './context.js';
 import { chooseIdp, readMessage, takePendingLogin } from './receive.js';
 import { resolveArtifact } from './artifact.js';
 import { validate } from './validate.js';
-import { findUser, openSession } from './login-user.js';
+import { stashOrFinish } from './login-user.js';
 
 /**
  * The ACS (POST login/, or GET login/?SAMLart=), step by step. Everything before `validate` touches only bytes and our own
@@ -16,8 +16,7 @@ const ACS_STEPS: ReadonlyArray<readonly [string, (state: AcsState) => Promise<vo
   ['choose the IdP among the configured ones', chooseIdp],
   ['HTTP-Artifact: resolve the artifact at the IdP over SOAP', resolveArtifact],
   ['validate: signatures, decryption, every protocol check, replay', validate],
-  ['run the adapter chain: authorize, look up, provision', findUser],
-  ['open a fresh session and redirect to next', openSession],
+  ['bind to the browser: 303 to login/finish/ (SP-initiated), or run the adapters and open the session', stashOrFinish],
 ];
 
 export async function assertionConsumerService(ctx: Context, rt: Runtime): Promise<void> {
