@@ -108,3 +108,18 @@ for (const basePath of ['', '/accounts/mellon']) {
     });
   });
 }
+
+describe('metadata/ with organization and contacts', () => {
+  it('publishes them', async () => {
+    const sp = await TestSp.start('', {
+      organization: { names: ['Acme'], urls: ['https://acme.example.test'] },
+      contactPersons: [{ contactType: 'technical', givenName: 'Ada', emailAddresses: ['mailto:ada@acme.example.test'] }],
+    });
+    try {
+      const xml = await (await sp.request(sp.mellon.urls.metadata)).text();
+      expect(xml).to.include('>Acme<').and.include('contactType="technical"').and.include('mailto:ada@acme.example.test');
+    } finally {
+      await sp.stop();
+    }
+  });
+});
