@@ -13,8 +13,11 @@ const SOURCE_CONDITION = `export async function resolve(specifier, context, next
 
 async function loadCli() {
   if (!existsSync(new URL('../tsconfig.json', import.meta.url))) return import('../dist/cli/main.js');
-  const { register: registerTsx } = await import('tsx/esm/api');
-  registerTsx();
+  // Both of tsx's hooks, as `--import tsx` does: a .ts config outside any "type": "module"
+  // package is CommonJS to node, and goes through require.
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  esm.register();
+  cjs.register();
   // Registered after tsx, so it runs first and tsx resolves with the condition added.
   register(`data:text/javascript,${encodeURIComponent(SOURCE_CONDITION)}`);
   return import('../src/cli/main.ts');

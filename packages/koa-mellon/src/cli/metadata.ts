@@ -1,7 +1,7 @@
+import { spMetadataXml } from '../router/metadata.js';
 import { parseOptions } from './args.js';
 import { openRuntime, silentLogger } from './open-runtime.js';
 import { describeError, UsageError, type ExitCode, type Output } from './output.js';
-import { spMetadataXml } from './sp-metadata.js';
 
 export const METADATA_USAGE = `Usage: koa-mellon metadata --config FILE
 

@@ -12,6 +12,9 @@ export class UsageError extends Error {
 /** What a command returns: 0 success, 1 failure, 2 bad usage. */
 export type ExitCode = 0 | 1 | 2;
 
+// The command's output is lost: a check that did not finish must not pass for a success.
+const exitOnWriteError = (): never => process.exit(process.exitCode ?? 1);
+
 /**
  * Writes to the process's stdout and stderr. A reader that goes away early (`| head`) ends the
  * process quietly, as with any Unix tool, instead of an unhandled EPIPE and its stack trace.
@@ -25,9 +28,6 @@ export function processOutput(): Output {
     err: (line = '') => void process.stderr.write(`${line}\n`),
   };
 }
-
-// The command's output is lost: a check that did not finish must not pass for a success.
-const exitOnWriteError = (): never => process.exit(process.exitCode ?? 1);
 
 /** `'text'` as a JavaScript string literal, for settings snippets the user pastes. */
 export function jsString(value: string): string {
