@@ -9,6 +9,6 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends xmlsec1 openssl ca-certificates redis-server
+$SUDO apt-get install -y -q --no-install-recommends xmlsec1 openssl ca-certificates redis-server simplesamlphp php-cli php-xml php-mbstring chromium fonts-dejavu-core
 # pysaml2 and Lasso, run with Debian's /usr/bin/python3 (test/interop/pysaml2, test/interop/lasso).
 $SUDO apt-get install -y -q --no-install-recommends python3-pysaml2 python3-lasso
