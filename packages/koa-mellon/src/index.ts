@@ -67,4 +67,5 @@ export type { MellonSession } from './session/sessions.js';
 export * from './adapters/index.js';
 export { safeNext } from './router/safe-next.js';
 export { createRedisStore } from './state/redis.js';
+export { generateKeyPair, type KeyType } from './keys/generate.js';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

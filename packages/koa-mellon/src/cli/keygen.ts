@@ -1,9 +1,9 @@
-import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { integerOption, parseOptions } from './args.js';
 import { jsString, UsageError, type ExitCode, type Output } from './output.js';
-import { createSelfSignedCertificate } from './self-signed-certificate.js';
+import { generateKeyPair, KEY_TYPE_NAMES, type KeyType } from '../keys/generate.js';
 
 export const KEYGEN_USAGE = `Usage: koa-mellon keygen [--type rsa-2048|rsa-3072|ec-p256] [--cn NAME] [--days N] [--out DIR] [--force]
 
@@ -16,13 +16,6 @@ Writes the SP's private key (sp.key, PKCS#8 PEM, mode 0600) and a self-signed ce
   --out    the directory to write to; created when missing
   --force  replace existing sp.key and sp.crt`;
 
-const KEY_TYPES = {
-  'rsa-2048': () => generateKeyPairSync('rsa', { modulusLength: 2048 }),
-  'rsa-3072': () => generateKeyPairSync('rsa', { modulusLength: 3072 }),
-  'ec-p256': () => generateKeyPairSync('ec', { namedCurve: 'P-256' }),
-} satisfies Record<string, () => { privateKey: KeyObject; publicKey: KeyObject }>;
-
-const DAY_MS = 86_400_000;
 
 /** `koa-mellon keygen`: a key pair and certificate to put in `privateKey` and `publicKeys`. */
 export function keygen(args: readonly string[], io: Output): ExitCode {
@@ -33,7 +26,7 @@ export function keygen(args: readonly string[], io: Output): ExitCode {
     out: { type: 'string', default: '.' },
     force: { type: 'boolean', default: false },
   });
-  if (!Object.hasOwn(KEY_TYPES, options.type)) throw new UsageError(`--type: expected one of ${Object.keys(KEY_TYPES).join(', ')}`);
+  if (!(KEY_TYPE_NAMES as readonly string[]).includes(options.type)) throw new UsageError(`--type: expected one of ${KEY_TYPE_NAMES.join(', ')}`);
   if (options.cn.trim() === '') throw new UsageError('--cn: expected a name');
   const days = integerOption('days', options.days, 1, 36_500);
 
@@ -46,14 +39,12 @@ export function keygen(args: readonly string[], io: Output): ExitCode {
     return 1;
   }
 
-  // Checked by Object.hasOwn above.
-  const { privateKey, publicKey } = KEY_TYPES[options.type as keyof typeof KEY_TYPES]();
-  const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000);
-  const certPem = createSelfSignedCertificate(privateKey, publicKey, { commonName: options.cn, notBefore, notAfter: new Date(notBefore.getTime() + days * DAY_MS) });
+  // Checked against KEY_TYPE_NAMES above.
+  const { keyPem, certPem } = generateKeyPair({ type: options.type as KeyType, commonName: options.cn, days });
   mkdirSync(options.out, { recursive: true });
   for (const path of existing) rmSync(path);
   // 'wx' creates the file with its mode from the start: the key is never readable by others, even briefly.
-  writeFileSync(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  writeFileSync(keyPath, keyPem, { mode: 0o600, flag: 'wx' });
   writeFileSync(certPath, certPem, { mode: 0o644, flag: 'wx' });
 
   const cert = new X509Certificate(certPem);

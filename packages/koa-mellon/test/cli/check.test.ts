@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createSelfSignedCertificate } from '../../src/cli/self-signed-certificate.js';
+import { createSelfSignedCertificate } from '../../src/keys/self-signed-certificate.js';
 import { baseSettings, IDP_ENTITY_ID, idpMetadataXml, writeConfig } from './config-file.js';
 import { runCli, useTempDir } from './run-cli.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { createSelfSignedCertificate } from '../../src/cli/self-signed-certificate.js';
+import { createSelfSignedCertificate } from '../../src/keys/self-signed-certificate.js';
 
 describe('createSelfSignedCertificate', () => {
   const validity = { commonName: 'sp', notBefore: new Date('2030-01-01T00:00:00Z'), notAfter: new Date('2031-01-01T00:00:00Z') };
