@@ -5,12 +5,13 @@ import KeyvRedis from '@keyv/redis';
  * A Keyv on Redis configured to fail closed: commands sent while Redis is unreachable reject at
  * once (no offline queue) and errors are thrown, not swallowed. With @keyv/redis's defaults a dead
  * Redis hangs reads, or answers "not found", which would turn the replay check into a pass.
- * The client keeps reconnecting in the background (backoff up to 2 s).
+ * The client keeps reconnecting in the background (backoff up to 2 s). Give each app sharing one
+ * Redis its own `namespace`.
  *
  * @example
  * const mellon = createMellon({ ...settings, store: createRedisStore(process.env.REDIS_URL!) });
  */
-export function createRedisStore(url: string): Keyv {
+export function createRedisStore(url: string, options: { namespace?: string } = {}): Keyv {
   const adapter = new KeyvRedis(
     {
       url,
@@ -19,7 +20,8 @@ export function createRedisStore(url: string): Keyv {
     },
     { throwOnErrors: true },
   );
-  const keyv = new Keyv({ store: adapter, throwOnErrors: true });
+  // The namespace prefixes koa-mellon's own namespaces: apps sharing one Redis give each its own.
+  const keyv = new Keyv({ store: adapter, throwOnErrors: true, ...(options.namespace ? { namespace: options.namespace } : {}) });
   keyv.on('error', () => {
     // Thrown to the caller (throwOnErrors); the listener keeps reconnect errors from being unhandled.
   });

@@ -20,11 +20,16 @@ export interface AtomicStore {
   take<T>(key: string): Promise<T | undefined>;
 }
 
-/** Namespaced views of `base` (default: in memory) that throw instead of failing open. */
+/**
+ * Namespaced views of `base` (default: in memory) that throw instead of failing open. The
+ * namespaces are `<prefix>-sessions` and so on, where the prefix is `base`'s own namespace when
+ * one was given (several apps sharing one Redis), else `mellon`.
+ */
 export function createStores(base: Keyv = new Keyv()): MellonStores {
   const adapter: unknown = base.store;
+  const prefix = base.namespace && base.namespace !== 'keyv' ? base.namespace : 'mellon';
   const view = (namespace: string) => {
-    const keyv = new Keyv({ store: adapter as never, namespace: `mellon-${namespace}`, throwOnErrors: true });
+    const keyv = new Keyv({ store: adapter as never, namespace: `${prefix}-${namespace}`, throwOnErrors: true });
     return guard(keyv);
   };
   const atomic = view('atomic');
@@ -32,7 +37,7 @@ export function createStores(base: Keyv = new Keyv()): MellonStores {
     sessions: view('sessions'),
     logins: view('logins'),
     users: view('users'),
-    atomic: adapter instanceof KeyvRedis ? redisAtomic(adapter) : lockedAtomic(atomic),
+    atomic: adapter instanceof KeyvRedis ? redisAtomic(adapter, `${prefix}-atomic`) : lockedAtomic(atomic),
   };
 }
 
@@ -44,8 +49,8 @@ function guard(keyv: Keyv): Keyv {
   return keyv;
 }
 
-function redisAtomic(adapter: KeyvRedis<unknown>): AtomicStore {
-  const key = (k: string) => `mellon-atomic:${k}`;
+function redisAtomic(adapter: KeyvRedis<unknown>, namespace: string): AtomicStore {
+  const key = (k: string) => `${namespace}:${k}`;
   return {
     async setIfAbsent(k, value, ttlMs) {
       const reply = await storeCall(async () => (await adapter.getClient()).set(key(k), JSON.stringify(value), { NX: true, PX: Math.max(1, Math.ceil(ttlMs)) }));

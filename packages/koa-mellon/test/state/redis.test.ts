@@ -65,3 +65,21 @@ describe('two koa-mellon instances sharing Redis', () => {
     expect(Date.now() - started).to.be.below(5000);
   });
 });
+
+describe('two different apps sharing one Redis', () => {
+  it('keep their users apart when each has its own namespace', async () => {
+    const redis = await TestRedis.start();
+    const one = await TestSp.start('/one', { store: createRedisStore(redis.url, { namespace: 'app-one' }) });
+    const two = await TestSp.start('/two', { store: createRedisStore(redis.url, { namespace: 'app-two' }) });
+    try {
+      expect((await one.login()).status).to.equal(303);
+      // The same NameID makes the same username in both apps: no "username taken" across apps.
+      expect((await two.login()).status).to.equal(303);
+      expect((await two.whoami()).user?.username).to.equal('alice-1234@saml');
+    } finally {
+      await one.stop();
+      await two.stop();
+      await redis.stop();
+    }
+  });
+});
