@@ -34,6 +34,7 @@ export { encryptElement, type EncryptOptions } from './xmlenc/encrypt.js';
 
 export { validateResponse, validateParsedResponse } from './messages/response/index.js';
 export type * from './messages/response/types.js';
+export { buildResponse, type ResponseOptions, type ResponseAssertionOptions, type ResponseAttribute } from './messages/response/build.js';
 export { readAssertion, readNameId, readAttribute, type NameIdParts, type AssertionParts } from './messages/response/read-assertion.js';
 export { generateId, readMessageHeader, buildStatus, readResponseStatus, type MessageHeader, type StatusInput } from './messages/common.js';
 export { buildAuthnRequest, type AuthnRequestOptions, type NameIdPolicy } from './messages/authn-request/build.js';

@@ -1,0 +1,85 @@
+/**
+ * koa-mellon's demo, on embedded defaults: `npm run demo`. In one process on 127.0.0.1: an IdP
+ * (@koa-mellon/idp) with a login form and two users, "Acme App" and "Stats" (two koa-mellon SPs).
+ * Keys are made on first run in .demo-data/ (git-ignored); metadata is exchanged over the metadata
+ * URLs; REDIS_URL switches every store to Redis.
+ */
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type Koa from 'koa';
+import { createRedisStore } from 'koa-mellon';
+import { acmePages } from './acme.js';
+import { PORT_VARIABLES, readConfig, type DemoConfig } from './config.js';
+import { createIdpApp } from './idp-app.js';
+import { createSpApp } from './sp-app.js';
+import { statsPages } from './stats.js';
+import { DEMO_USERS } from './users.js';
+
+async function main(config: DemoConfig): Promise<void> {
+  const origin = (port: number) => `http://${config.host}:${port}`;
+  const idpOrigin = origin(config.idpPort);
+  const store = (namespace: string) => (config.redisUrl ? createRedisStore(config.redisUrl, { namespace }) : undefined);
+  const idpMetadataUrl = `${idpOrigin}/saml/metadata/`;
+  const common = { idpMetadataUrl, dataDir: config.dataDir, debug: config.debug };
+  const stats = createSpApp({ ...common, name: 'stats', origin: origin(config.statsPort), store: store('demo-stats'), allowIdpInitiated: true, pages: statsPages() });
+  const { app: idpApp, idp } = createIdpApp({
+    origin: idpOrigin,
+    dataDir: config.dataDir,
+    serviceProviders: [`${origin(config.acmePort)}/saml/metadata/`, stats.mellon.urls.metadata],
+    store: store('demo-idp'),
+    debug: config.debug,
+  });
+  const acme = createSpApp({ ...common, name: 'acme', origin: origin(config.acmePort), store: store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
+
+  const servers = [
+    await listen(idpApp, config, 'idpPort'),
+    await listen(acme.app, config, 'acmePort'),
+    await listen(stats.app, config, 'statsPort'),
+  ];
+  console.log(`koa-mellon demo is running (state: ${config.redisUrl ? 'Redis' : 'in memory'}, keys in ${config.dataDir})
+
+  Acme App   ${origin(config.acmePort)}/      <- open this
+  Stats      ${origin(config.statsPort)}/
+  IdP        ${idpOrigin}/
+
+  Users: ${DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}
+  Ports: ${Object.values(PORT_VARIABLES).join(', ')}; host: HOST; REDIS_URL; DEMO_DEBUG=1 logs decoded messages.
+`);
+
+  const stop = async () => {
+    console.log('\nkoa-mellon demo: stopping');
+    idp.close();
+    acme.mellon.close();
+    stats.mellon.close();
+    await Promise.all(servers.map(async (server) => {
+      server.closeAllConnections();
+      server.close();
+      await once(server, 'close');
+    }));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+/** Listens, or explains in one line which port is taken and which variable moves it. */
+async function listen(app: Koa, config: DemoConfig, key: keyof typeof PORT_VARIABLES): Promise<Server> {
+  const server = app.listen(config[key], config.host);
+  await Promise.race([
+    once(server, 'listening'),
+    once(server, 'error').then(([err]) => {
+      const code = (err as NodeJS.ErrnoException).code;
+      const reason = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code ?? String(err)})`;
+      console.error(`koa-mellon demo: port ${config[key]} on ${config.host} ${reason}; set ${PORT_VARIABLES[key]} to another port.`);
+      process.exit(1);
+    }),
+  ]);
+  return server;
+}
+
+try {
+  await main(readConfig(process.env));
+} catch (err) {
+  console.error(`koa-mellon demo: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+}

@@ -1,0 +1,48 @@
+import Koa from 'koa';
+import type { Keyv } from 'keyv';
+import { createMellon, type Mellon } from 'koa-mellon';
+import { demoKeyPair } from './keys.js';
+import { demoLogger } from './log.js';
+
+export interface SpAppOptions {
+  /** Short name: key file names, cookie and store namespaces, log prefix. */
+  readonly name: string;
+  readonly origin: string;
+  readonly idpMetadataUrl: string;
+  readonly dataDir: string;
+  readonly store?: Keyv | undefined;
+  readonly debug: boolean;
+  /** Accept IdP-initiated logins (Stats is reached from the IdP's Statistics link). */
+  readonly allowIdpInitiated?: boolean;
+  /** The app's own pages, after koa-mellon's middleware and routes. */
+  readonly pages: (mellon: Mellon) => Koa.Middleware;
+}
+
+/**
+ * An SP as a user of koa-mellon writes one: a settings object, the middleware, the routes, and
+ * the app's pages reading `ctx.state.user` and `ctx.state.mellon`.
+ */
+export function createSpApp(options: SpAppOptions): { app: Koa; mellon: Mellon } {
+  const mellon = createMellon({
+    baseUrl: `${options.origin}/saml`,
+    identityProviders: [{ metadataUrl: options.idpMetadataUrl }],
+    ...demoKeyPair(options.dataDir, options.name),
+    // The IdP releases pairwise persistent NameIDs (opaque); name users by their e-mail instead.
+    nameIdPolicyFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+    usernameTemplate: '{attributes[mail][0]}',
+    attributeMapping: { email: '{attributes[mail][0]}', name: '{attributes[displayName][0]}' },
+    groupAttribute: 'groups',
+    allowIdpInitiated: options.allowIdpInitiated ?? false,
+    sessionCookie: { name: `${options.name}.sid` },
+    metadataCacheDir: `${options.dataDir}/cache`,
+    logger: demoLogger(options.name, options.debug),
+    debug: options.debug,
+    ...(options.store ? { store: options.store } : {}),
+  });
+  const app = new Koa();
+  app.keys = [`koa-mellon demo ${options.name} cookie key`];
+  app.use(mellon.middleware());
+  app.use(mellon.routes());
+  app.use(options.pages(mellon));
+  return { app, mellon };
+}

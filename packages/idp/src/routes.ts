@@ -1,0 +1,55 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { MellonError } from '@koa-mellon/saml';
+import { resolveArtifact } from './artifact.js';
+import type { IdpRuntime } from './runtime.js';
+import type { IdpUser } from './settings/types.js';
+import { singleLogout } from './slo/index.js';
+import { initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
+import { handleIdpError } from './web/errors.js';
+
+export type IdpRoutes = ReturnType<Router['routes']>;
+
+/**
+ * The routes under baseUrl's path: sso/ (GET Redirect, POST), sso/resume/, sso/init/, slo/ (GET,
+ * POST), metadata/, artifact/ (SOAP, when HTTP-Artifact is on). Every refusal becomes an error
+ * page with its code; no SAML message is ever sent for a request that did not verify.
+ */
+export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: () => string): IdpRoutes {
+  const prefix = rt.urls.base.pathname.replace(/\/$/, '');
+  const router = new Router(prefix ? { prefix } : {});
+  const page = (handler: (ctx: Context, rt: IdpRuntime<U>) => Promise<void>): Middleware => async (ctx) => {
+    try {
+      await handler(ctx, rt);
+    } catch (err) {
+      handleIdpError(ctx, rt.logger, rt.settings.errorUrl ?? '/', err);
+    }
+  };
+  router.get('/sso/', page(singleSignOn));
+  router.post('/sso/', page(singleSignOn));
+  router.get('/sso/resume/', page(resumeLogin));
+  router.get('/sso/init/', page(initiateLogin));
+  router.get('/slo/', page(singleLogout));
+  router.post('/slo/', page(singleLogout));
+  router.get('/metadata/', (ctx) => {
+    ctx.type = 'application/samlmetadata+xml';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = metadata();
+  });
+  if (rt.settings.artifactResolution) {
+    router.post('/artifact/', async (ctx) => {
+      try {
+        await resolveArtifact(ctx, rt);
+      } catch (err) {
+        // A SOAP peer, not a browser: a bare status with the code, no page.
+        const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
+        if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: ArtifactResolve refused');
+        else rt.logger.error({ err }, 'koa-mellon idp: unexpected error');
+        ctx.status = code === 'INTERNAL_ERROR' || code === 'STORE_UNAVAILABLE' ? 500 : 400;
+        ctx.type = 'text/plain';
+        ctx.body = code;
+      }
+    });
+  }
+  return router.routes();
+}

@@ -1,0 +1,153 @@
+import type { Context } from 'koa';
+import type { Keyv } from 'keyv';
+import type { Clock, ContactPerson, MetadataEvent, Organization, SpSsoDescriptor } from '@koa-mellon/saml';
+
+/** What the app's `authenticate` hook returns: an object (of the app's own type) with a stable, never reassigned `id`. */
+export interface IdpUser {
+  /** Stable and unique: the pairwise persistent NameID of every SP derives from it. */
+  readonly id: string;
+}
+
+/** A service provider as the hooks see it: its entityID and its current metadata. */
+export interface ServiceProviderInfo {
+  /** Position in `serviceProviders`. */
+  readonly index: number;
+  readonly entityId: string;
+  readonly descriptor: SpSsoDescriptor;
+}
+
+/** Values an attribute source may yield; `null`/`undefined`/`[]` release nothing. */
+export type AttributeValue = string | number | boolean | null | undefined | readonly (string | number | boolean)[];
+
+/** One released attribute: read a user field, or compute the values. */
+export interface AttributeSource<U extends IdpUser> {
+  /** A user field (`email`, `groups`); arrays give several values. */
+  readonly field?: string | undefined;
+  /** Computes the values; wins over `field`. */
+  readonly value?: ((user: U, sp: ServiceProviderInfo) => AttributeValue | Promise<AttributeValue>) | undefined;
+  /** Default: `uri` for names that are URNs or URLs, else `basic` (saml-core §8.2). */
+  readonly nameFormat?: string | undefined;
+  readonly friendlyName?: string | undefined;
+}
+
+/**
+ * Attribute release, keyed by the SAML attribute Name sent to the SP. A string is shorthand for
+ * `{ field }`: `{ mail: 'email' }` releases the user's `email` as `mail`. One field may go out
+ * under several names (`mail` and `urn:oid:0.9.2342.19200300.100.1.3`).
+ */
+export type AttributeRelease<U extends IdpUser> = Readonly<Record<string, string | AttributeSource<U>>>;
+
+/** NameID formats the IdP can issue (saml-core §8.3). */
+export type NameIdFormatName = 'persistent' | 'transient' | 'emailAddress' | 'unspecified';
+
+/** One service provider: where its metadata comes from, and what it gets. */
+export interface ServiceProviderSettings<U extends IdpUser = IdpUser> {
+  /** Inline metadata XML. Exactly one of metadata, metadataPath, metadataUrl. */
+  readonly metadata?: string | undefined;
+  /** A metadata file, reloaded when it changes. */
+  readonly metadataPath?: string | undefined;
+  /** A metadata URL, cached on disk and refreshed in the background (as for the SP's IdPs). */
+  readonly metadataUrl?: string | undefined;
+  /** The SP's entityID: required with an aggregate, pinned otherwise. */
+  readonly entityId?: string | undefined;
+  /** Certificates that must have signed the metadata. */
+  readonly metadataSigningCertificates?: readonly string[] | undefined;
+  readonly metadataHttpTimeout?: number | undefined;
+  readonly metadataCacheTime?: number | undefined;
+  readonly verifySslCertificate?: boolean | undefined;
+  /** What this SP receives. Default: nothing but the NameID. */
+  readonly attributes?: AttributeRelease<U> | undefined;
+  /** Default `persistent` (pairwise: HMAC of `secret`, user id and SP entityID). */
+  readonly nameIdFormat?: NameIdFormatName | undefined;
+  /** User field for `emailAddress` (default `email`) and `unspecified` (required) NameIDs. */
+  readonly nameIdField?: string | undefined;
+  /** Default: true when the SP's metadata has an encryption key. */
+  readonly encryptAssertions?: boolean | undefined;
+  /** Sign the assertion. Default true. */
+  readonly signAssertion?: boolean | undefined;
+  /** Sign the Response too. Default false (error responses are always signed). */
+  readonly signResponse?: boolean | undefined;
+  /** Seconds until SessionNotOnOrAfter for this SP. Default: the IdP's `sessionLifetime`. */
+  readonly sessionLifetime?: number | undefined;
+  /** Refuse unsigned AuthnRequests from this SP. Default: the IdP's setting, or the SP metadata's AuthnRequestsSigned. */
+  readonly wantAuthnRequestsSigned?: boolean | undefined;
+  /** Allow `sso/init/?sp=` logins to this SP. Default true. */
+  readonly allowIdpInitiated?: boolean | undefined;
+  /** Default: the IdP's `authnContextClassRef`. */
+  readonly authnContextClassRef?: string | undefined;
+  /** Block cipher of encrypted assertions. Default aes256-gcm. */
+  readonly encryptionAlgorithm?: string | undefined;
+}
+
+/** The IdP's cookie (session and browser binding). Signed with `app.keys`. */
+export interface IdpCookieOptions {
+  /** Default `idp.sid`. */
+  readonly name?: string | undefined;
+  /** Default `lax`. */
+  readonly sameSite?: 'lax' | 'strict' | 'none' | undefined;
+  /** Default: true when baseUrl is https. */
+  readonly secure?: boolean | undefined;
+  readonly domain?: string | undefined;
+}
+
+export interface IdpLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** The settings of `createIdp`, validated at start-up (ConfigError naming the key path). */
+export interface IdpSettings<U extends IdpUser = IdpUser> {
+  /** Absolute public URL the routes are mounted under, e.g. `https://idp.example.com/saml`. */
+  readonly baseUrl: string;
+  /** Default `{baseUrl}/metadata/`. */
+  readonly entityId?: string | undefined;
+  /** Signing key (PEM text or path). */
+  readonly privateKey?: string | undefined;
+  readonly privateKeyPassword?: string | undefined;
+  /** More keys (PEM, or `[pem, password]`); the first signs when `privateKey` is unset. */
+  readonly privateKeys?: readonly (string | readonly [string, string])[] | undefined;
+  /** Certificates published in metadata (several during rollover). The signing key's must be one. */
+  readonly publicKeys: readonly string[];
+  /** At least 32 characters: keys the pairwise persistent NameIDs. Changing it changes every NameID. */
+  readonly secret: string;
+  readonly serviceProviders: readonly ServiceProviderSettings<U>[];
+  /** The logged-in user of this request (your session), or null. */
+  readonly authenticate: (ctx: Context) => U | null | undefined | Promise<U | null | undefined>;
+  /** Your login page (path or URL). Gets `next` (and `forceAuthn=1` when the SP demands a fresh login). */
+  readonly loginUrl: string;
+  /** Ends your own session when single logout runs here. */
+  readonly logout?: ((ctx: Context) => void | Promise<void>) | undefined;
+  /** Asked before each release to an SP; false answers RequestDenied. */
+  readonly consent?: ((ctx: Context, sp: ServiceProviderInfo, user: U) => boolean | Promise<boolean>) | undefined;
+  /** A Keyv for all state. Default: in memory. Redis: `createRedisStore(url)` from koa-mellon. */
+  readonly store?: Keyv | undefined;
+  /** Seconds an IdP session lasts after authentication. Default 8 h. */
+  readonly sessionLifetime?: number | undefined;
+  /** Seconds a Response is usable. Default 300. */
+  readonly responseLifetime?: number | undefined;
+  /** Tolerated clock difference with SPs (request IssueInstant, logout NotOnOrAfter). Default 180. */
+  readonly clockSkew?: number | undefined;
+  /** Refuse unsigned AuthnRequests (published as WantAuthnRequestsSigned). Default false. */
+  readonly wantAuthnRequestsSigned?: boolean | undefined;
+  /** Sign the metadata. Default false. */
+  readonly signMetadata?: boolean | undefined;
+  /** Offer HTTP-Artifact (ArtifactResolutionService over SOAP). Default false. */
+  readonly artifactResolution?: boolean | undefined;
+  /** Default PasswordProtectedTransport. */
+  readonly authnContextClassRef?: string | undefined;
+  /** Default rsa-sha256 (ecdsa-sha256 for EC keys). */
+  readonly signatureAlgorithm?: string | undefined;
+  /** Largest SAML message accepted. Default 256 KiB. */
+  readonly maxMessageBytes?: number | undefined;
+  readonly metadataCacheDir?: string | undefined;
+  readonly cookie?: IdpCookieOptions | undefined;
+  /** The "continue" link of error pages. Default `/`. */
+  readonly errorUrl?: string | undefined;
+  readonly organization?: Organization | undefined;
+  readonly contactPersons?: readonly ContactPerson[] | undefined;
+  readonly logger?: IdpLogger | undefined;
+  readonly onMetadataEvent?: ((event: MetadataEvent) => void) | undefined;
+  readonly clock?: Clock | undefined;
+}

@@ -1,0 +1,64 @@
+import type { Context } from 'koa';
+import { BINDING, fail, parseLogoutRequest, parseLogoutResponse } from '@koa-mellon/saml';
+import { safeNext } from 'koa-mellon';
+import type { IdpRuntime } from '../runtime.js';
+import type { IdpUser } from '../settings/types.js';
+import { readForm, readQuery } from '../web/form.js';
+import { continueLogout, LOGOUT_TTL_MS, startLogout } from './propagate.js';
+import { checkLogoutDestination, identifyLogoutSp, readLogoutMessage, verifyLogoutSignature, type ReceivedLogout } from './receive.js';
+
+type Step = <U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: ReceivedLogout<U>) => Promise<void> | void;
+
+/**
+ * slo/ for messages from SPs (saml-profiles §4.4), step by step: nothing is acted on before the
+ * signature of the SP named by the Issuer has been verified with its metadata keys.
+ */
+const SLO_STEPS: ReadonlyArray<readonly [string, Step]> = [
+  ['identify the SP by its Issuer among the configured ones', (_ctx, rt, message) => identifyLogoutSp(rt, message)],
+  ['verify the signature with the SP metadata keys (always required)', (_ctx, _rt, message) => verifyLogoutSignature(message)],
+  ['check Destination', (_ctx, rt, message) => checkLogoutDestination(rt, message)],
+  ['LogoutRequest: end the IdP session, tell the other SPs; LogoutResponse: go on to the next SP', act],
+];
+
+/**
+ * GET|POST slo/: an SP's LogoutRequest (it starts single logout) or LogoutResponse (it answers
+ * ours); without a SAML message, the user logs out at the IdP and ends at `next`.
+ */
+export async function singleLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
+  const query = readQuery(ctx);
+  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : new Map<string, string>();
+  if (!['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name))) {
+    if (ctx.method === 'POST') fail('BINDING_INVALID', 'POST slo/ without a SAML message');
+    await startLogout(ctx, rt, await rt.sessions.load(ctx), undefined, safeNext(query.get('next'), '/'));
+    return;
+  }
+  const message = readLogoutMessage(ctx, rt, form);
+  for (const [, step] of SLO_STEPS) await step(ctx, rt, message);
+}
+
+async function act<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: ReceivedLogout<U>): Promise<void> {
+  const sp = message.sp;
+  if (!sp) throw new Error('slo step ran before the SP was identified');
+  const entityId = sp.entity.entityId;
+  if (message.kind === 'LogoutResponse') {
+    const response = parseLogoutResponse(message.parsed.root);
+    await continueLogout(ctx, rt, entityId, response.inResponseTo, response.success);
+    return;
+  }
+  const request = parseLogoutRequest(message.parsed.root, { keys: rt.keys.decryptionKeys });
+  const now = rt.clock();
+  if (request.notOnOrAfter && now - rt.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
+  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
+  // The session this SP was given that NameID in: this browser's, else found by the index.
+  const own = await rt.sessions.load(ctx);
+  const named = (session: typeof own) => session?.sps.some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
+  let session = named(own) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value);
+  // saml-core §3.7.1: with SessionIndex, only that session is meant.
+  if (session && request.sessionIndexes.length > 0 && !request.sessionIndexes.includes(session.sessionIndex)) session = undefined;
+  await startLogout(ctx, rt, session, {
+    entityId,
+    requestId: request.id,
+    relayState: message.relayState,
+    binding: message.redirect ? BINDING.redirect : BINDING.post,
+  });
+}

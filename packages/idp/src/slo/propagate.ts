@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { BINDING, LOGOUT_REASON, STATUS, buildLogoutRequest, buildLogoutResponse, fail, findEndpoint, type Endpoint } from '@koa-mellon/saml';
+import type { IdpRuntime } from '../runtime.js';
+import type { IdpSessionRecord, VisitedSp } from '../state/sessions.js';
+import { storeCall } from '../state/store.js';
+import type { IdpUser } from '../settings/types.js';
+import { signingOptions } from '../sso/issue.js';
+import { sendSaml } from '../web/send.js';
+
+/** The SP whose LogoutRequest started the logout: it gets the final LogoutResponse. */
+export interface LogoutInitiator {
+  readonly entityId: string;
+  readonly requestId: string;
+  readonly relayState?: string | undefined;
+  /** The binding its request came on: the answer prefers it (Lasso insists). */
+  readonly binding: string;
+}
+
+/** One front-channel single logout in progress (saml-profiles §4.4.3.3): the SPs still to tell. */
+export interface LogoutRun {
+  readonly id: string;
+  readonly sessionIndex?: string | undefined;
+  readonly remaining: readonly VisitedSp[];
+  readonly partial: boolean;
+  readonly initiator?: LogoutInitiator | undefined;
+  /** IdP-initiated: where the browser goes at the end. */
+  readonly next?: string | undefined;
+}
+
+/** How long each SP may take to answer, and the run to finish. */
+export const LOGOUT_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * Ends the IdP session at once (no SSO during logout; the app's own session too, by `logout`),
+ * then tells every other SP of the session, one after the other, through the browser.
+ */
+export async function startLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, session: IdpSessionRecord | undefined, initiator: LogoutInitiator | undefined, next?: string): Promise<void> {
+  if (session) await rt.sessions.end(session, ctx);
+  await rt.settings.logout?.(ctx);
+  rt.logger.info({ initiator: initiator?.entityId ?? 'idp', sps: session?.sps.length ?? 0 }, 'koa-mellon idp: single logout started');
+  await advanceLogout(ctx, rt, {
+    id: randomBytes(16).toString('hex'),
+    sessionIndex: session?.sessionIndex,
+    remaining: (session?.sps ?? []).filter((sp) => sp.entityId !== initiator?.entityId),
+    partial: false,
+    initiator,
+    next,
+  });
+}
+
+/** Sends the next SP its LogoutRequest; when none is left, finishes. */
+export async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
+  let current = run;
+  for (const target of run.remaining) {
+    current = { ...current, remaining: current.remaining.slice(1) };
+    const endpoint = await sloEndpointOf(rt, target.entityId, [BINDING.redirect, BINDING.post]);
+    if (!endpoint) {
+      // saml-profiles §4.4.3.3: an SP we cannot reach makes the logout partial.
+      current = { ...current, partial: true };
+      continue;
+    }
+    const { id, document } = buildLogoutRequest({
+      issuer: rt.urls.entityId,
+      destination: endpoint.location,
+      nameId: target.nameId,
+      sessionIndexes: current.sessionIndex === undefined ? [] : [current.sessionIndex],
+      reason: LOGOUT_REASON.user,
+      clock: rt.clock,
+    });
+    await rt.stores.atomic.setIfAbsent(`lr:${id}`, { run: current.id, sp: target.entityId }, LOGOUT_TTL_MS);
+    await storeCall(() => rt.stores.logouts.set(`run:${current.id}`, current, LOGOUT_TTL_MS));
+    const signing = signingOptions(rt);
+    sendSaml(ctx, { endpoint, parameter: 'SAMLRequest', document, signingKey: signing.privateKey, signatureAlgorithm: signing.signatureAlgorithm });
+    return;
+  }
+  await finishLogout(ctx, rt, current);
+}
+
+/** An SP answered the LogoutRequest `inResponseTo` (which we sent, once): continue the run. */
+export async function continueLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, spEntityId: string, inResponseTo: string | undefined, success: boolean): Promise<void> {
+  const sent = inResponseTo === undefined ? undefined : await rt.stores.atomic.take<{ run: string; sp: string }>(`lr:${inResponseTo}`);
+  if (!sent || sent.sp !== spEntityId) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
+  // Written by advanceLogout under this key.
+  const run = (await storeCall(() => rt.stores.logouts.get(`run:${sent.run}`))) as LogoutRun | undefined;
+  if (!run) fail('IN_RESPONSE_TO_MISMATCH', 'the logout this answers has expired');
+  if (!success) rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: an SP did not log out');
+  await advanceLogout(ctx, rt, success ? run : { ...run, partial: true });
+}
+
+/** The initiating SP gets its LogoutResponse (saml-core §3.7.2); else the browser goes to `next`. */
+async function finishLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
+  await storeCall(() => rt.stores.logouts.delete(`run:${run.id}`));
+  rt.logger.info({ partial: run.partial }, 'koa-mellon idp: single logout finished');
+  const initiator = run.initiator;
+  if (!initiator) {
+    ctx.redirect(run.next ?? '/');
+    return;
+  }
+  const preferred = initiator.binding === BINDING.redirect ? [BINDING.redirect, BINDING.post] : [BINDING.post, BINDING.redirect];
+  const endpoint = await sloEndpointOf(rt, initiator.entityId, preferred);
+  if (!endpoint) fail('METADATA_INVALID', 'the SP sent a LogoutRequest but has no SingleLogoutService');
+  const { document } = buildLogoutResponse({
+    issuer: rt.urls.entityId,
+    destination: endpoint.responseLocation ?? endpoint.location,
+    inResponseTo: initiator.requestId,
+    // saml-core §3.2.2.2: PartialLogout is a second-level code under Success.
+    status: run.partial ? { codes: [STATUS.success, STATUS.partialLogout] } : undefined,
+    clock: rt.clock,
+  });
+  const signing = signingOptions(rt);
+  sendSaml(ctx, { endpoint, parameter: 'SAMLResponse', document, relayState: initiator.relayState, signingKey: signing.privateKey, signatureAlgorithm: signing.signatureAlgorithm, isResponse: true });
+}
+
+async function sloEndpointOf<U extends IdpUser>(rt: IdpRuntime<U>, entityId: string, bindings: readonly string[]): Promise<Endpoint | undefined> {
+  try {
+    return findEndpoint((await rt.spByEntityId(entityId)).descriptor.singleLogoutServices, bindings);
+  } catch (err) {
+    // An SP removed from the settings, or whose metadata is down, cannot be told: partial logout.
+    rt.logger.warn({ sp: entityId, err }, 'koa-mellon idp: cannot reach an SP for logout');
+    return undefined;
+  }
+}

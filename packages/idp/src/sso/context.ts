@@ -1,0 +1,27 @@
+import type { Context } from 'koa';
+import type { AuthnRequest, ParsedXml, RedirectMessage } from '@koa-mellon/saml';
+import type { IdpRuntime, SpMetadata } from '../runtime.js';
+import type { IdpUser } from '../settings/types.js';
+import type { AcsChoice } from './pending.js';
+
+/** What the sso/ steps pass along; each step fills what it owns. */
+export interface SsoState<U extends IdpUser = IdpUser> {
+  readonly ctx: Context;
+  readonly rt: IdpRuntime<U>;
+  /** HTTP-Redirect: the decoded query, with the octets its signature covers. */
+  redirect?: RedirectMessage | undefined;
+  parsed?: ParsedXml;
+  /** Read before verification only to find the SP; acted on only after it. */
+  request?: AuthnRequest;
+  relayState?: string | undefined;
+  sp?: SpMetadata<U>;
+  acs?: AcsChoice;
+}
+
+/** Reads a field a previous step must have set (a programming error otherwise, not bad input). */
+export function need<U extends IdpUser, K extends keyof SsoState<U>>(state: SsoState<U>, key: K): NonNullable<SsoState<U>[K]> {
+  const value = state[key];
+  if (value === undefined || value === null) throw new Error(`sso step ran before ${String(key)} was set`);
+  // Checked just above.
+  return value as NonNullable<SsoState<U>[K]>;
+}

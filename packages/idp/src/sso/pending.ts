@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import type { IdpRuntime } from '../runtime.js';
+import type { IdpUser, NameIdFormatName } from '../settings/types.js';
+
+/** A verified ACS of the SP's metadata. */
+export interface AcsChoice {
+  readonly binding: string;
+  readonly location: string;
+}
+
+/**
+ * A verified request waiting for the user: while the app's login page runs, it is kept in the
+ * store under a random key (single use), bound to the browser that brought it.
+ */
+export interface PendingRequest {
+  readonly sp: number;
+  readonly spEntityId: string;
+  /** The AuthnRequest ID; absent for an IdP-initiated login. */
+  readonly requestId?: string | undefined;
+  readonly acs: AcsChoice;
+  readonly relayState?: string | undefined;
+  readonly forceAuthn: boolean;
+  readonly isPassive: boolean;
+  /** The NameID format to issue; null when the request's NameIDPolicy cannot be satisfied. */
+  readonly format: NameIdFormatName | null;
+  readonly createdAt: number;
+  /** Times the browser was sent to the login page for this request. */
+  readonly logins: number;
+  /** Digest of the browser-binding cookie (state/sessions.ts). */
+  readonly browser?: string | undefined;
+}
+
+/** How long the login page may take. */
+export const PENDING_TTL_MS = 30 * 60 * 1000;
+
+/** Stores `pending` bound to this browser; returns the key the resume URL carries. */
+export async function savePending<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, pending: PendingRequest): Promise<string> {
+  const key = randomBytes(16).toString('hex');
+  await rt.stores.atomic.setIfAbsent(`p:${key}`, { ...pending, browser: rt.sessions.bindBrowser(ctx) }, PENDING_TTL_MS);
+  return key;
+}
+
+/** Takes (single use) the pending request named by `key`, if any. */
+export async function takePending<U extends IdpUser>(rt: IdpRuntime<U>, key: string | undefined): Promise<PendingRequest | undefined> {
+  if (key === undefined || !/^[0-9a-f]{32}$/.test(key)) return undefined;
+  return rt.stores.atomic.take<PendingRequest>(`p:${key}`);
+}
+
+/** The URL the app's login page sends the user back to: a path when both share an origin. */
+export function resumeUrl<U extends IdpUser>(rt: IdpRuntime<U>, key: string): string {
+  const url = new URL(rt.urls.resume);
+  url.searchParams.set('k', key);
+  const login = new URL(rt.settings.loginUrl, rt.urls.base);
+  return login.origin === url.origin ? `${url.pathname}${url.search}` : url.href;
+}
+
+/** The app's login page with `next` (and `forceAuthn=1` when the SP demands a fresh login). */
+export function loginRedirect<U extends IdpUser>(rt: IdpRuntime<U>, key: string, forceAuthn: boolean): string {
+  const relative = !/^[a-z][a-z0-9+.-]*:/i.test(rt.settings.loginUrl);
+  const url = new URL(rt.settings.loginUrl, rt.urls.base.origin);
+  url.searchParams.set('next', resumeUrl(rt, key));
+  if (forceAuthn) url.searchParams.set('forceAuthn', '1');
+  return relative ? `${url.pathname}${url.search}` : url.href;
+}

@@ -1,0 +1,50 @@
+import { STATUS } from '@koa-mellon/saml';
+import type { Context } from 'koa';
+import type { IdpRuntime } from '../runtime.js';
+import type { IdpUser } from '../settings/types.js';
+import { STATUS_INVALID_NAMEID_POLICY } from '../nameid.js';
+import { issueAssertion, sendStatus } from './issue.js';
+import { loginRedirect, savePending, type PendingRequest } from './pending.js';
+
+/** After this many trips to the login page without a user, the SP is told AuthnFailed. */
+export const MAX_LOGIN_TRIPS = 3;
+
+/**
+ * A verified request meets the user. Every answer from here on goes to the verified ACS:
+ * - an unsatisfiable NameIDPolicy: InvalidNameIDPolicy (saml-core §3.4.1.1);
+ * - no user (or ForceAuthn before the login page ran): IsPassive gets NoPassive (§3.4.1),
+ *   otherwise the app's login page, with `next` back to this request;
+ * - consent refused: RequestDenied;
+ * - else the assertion, from the IdP session (started, or renewed after a login page trip).
+ */
+export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, pending: PendingRequest): Promise<void> {
+  const resolved = rt.sps[pending.sp];
+  if (!resolved) throw new Error('pending request names an unknown SP');
+  const sp = await rt.metadataOf(resolved);
+  if (pending.format === null) return sendStatus(ctx, rt, sp, pending, [STATUS.requester, STATUS_INVALID_NAMEID_POLICY]);
+
+  const user = (await rt.settings.authenticate(ctx)) ?? undefined;
+  // saml-core §3.4.1: ForceAuthn means a fresh authentication, which only the login page gives.
+  if (!user || (pending.forceAuthn && pending.logins === 0)) {
+    if (pending.isPassive) return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.noPassive]);
+    if (pending.logins >= MAX_LOGIN_TRIPS) return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.authnFailed]);
+    const key = await savePending(ctx, rt, { ...pending, logins: pending.logins + 1 });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.redirect(loginRedirect(rt, key, pending.forceAuthn));
+    return;
+  }
+
+  let session = await rt.sessions.load(ctx);
+  if (session && session.userId !== user.id) {
+    rt.logger.warn({ sps: session.sps.length }, 'koa-mellon idp: another user logged in; the previous IdP session ends without single logout');
+    await rt.sessions.end(session);
+    session = undefined;
+  }
+  if (!session) session = await rt.sessions.start(ctx, user.id, rt.sessionLifetime);
+  else if (pending.logins > 0) session = await rt.sessions.reauthenticated(session, rt.sessionLifetime);
+
+  if (rt.settings.consent && !(await rt.settings.consent(ctx, sp.info, user))) {
+    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.requestDenied]);
+  }
+  await issueAssertion(ctx, rt, sp, pending, user, session);
+}

@@ -1,0 +1,105 @@
+// The demo, started as a user starts it (`npm run demo`), driven in headless Chromium: each user
+// signs in to Acme App at the IdP, reaches Stats through the IdP without a password, and one
+// "Sign out" logs them out of all three apps (single logout).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, screenshot } from '../helpers/browser.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+describe('the demo (npm run demo) in Chromium', function () {
+  this.timeout(90_000);
+  let demo: ChildProcess;
+  let output = '';
+  let browser: Browser;
+  let dataDir: string;
+  const ports = { IDP_PORT: 0, ACME_PORT: 0, STATS_PORT: 0 };
+  const url = (name: keyof typeof ports, path = '/') => `http://127.0.0.1:${ports[name]}${path}`;
+
+  before(async () => {
+    for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
+    dataDir = mkdtempSync(join(tmpdir(), 'km-demo-'));
+    demo = spawn('npm', ['run', '--silent', 'demo'], {
+      cwd: new URL('../..', import.meta.url).pathname,
+      env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DEMO_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    demo.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    demo.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    const started = Date.now();
+    while (!output.includes('koa-mellon demo is running')) {
+      if (demo.exitCode !== null || Date.now() - started > 30_000) throw new Error(`the demo did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    browser = await launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (demo?.pid && demo.exitCode === null) {
+      process.kill(-demo.pid, 'SIGINT');
+      await once(demo, 'exit');
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function signInToAcme(page: Page, username: string, password: string): Promise<void> {
+    await page.goto(url('ACME_PORT'));
+    await screenshot(page, `demo-acme-home-${username}`);
+    await page.click('#sign-in');
+    await page.waitForURL(new RegExp(`^${url('IDP_PORT', '/login')}`));
+    await screenshot(page, `demo-idp-form-${username}`);
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await Promise.all([page.waitForURL(url('ACME_PORT')), page.click('#sign-in')]);
+  }
+
+  for (const [username, password, name, email] of [
+    ['alice', 'wonderland', 'Alice Liddell', 'alice@acme.example'],
+    ['bob', 'builder', 'Bob Builder', 'bob@acme.example'],
+  ] as const) {
+    it(`${username}: signs in to Acme, reaches Stats without a password, and signs out of all three`, async () => {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await signInToAcme(page, username, password);
+      expect(await page.textContent('#hello')).to.include(name);
+      expect(await page.content()).to.include(email).and.include('nameIdContent');
+      await screenshot(page, `demo-acme-signed-in-${username}`);
+
+      const api = await page.request.get(url('ACME_PORT', '/api/me'));
+      expect(await api.json()).to.deep.include({ username: email, email });
+
+      await Promise.all([page.waitForURL(url('STATS_PORT')), page.click('#statistics')]);
+      expect(await page.textContent('#hello')).to.include(`Statistics for ${name}`);
+      await screenshot(page, `demo-stats-${username}`);
+
+      await page.goto(url('ACME_PORT'));
+      await Promise.all([page.waitForURL(url('ACME_PORT')), page.click('#sign-out')]);
+      expect(await page.textContent('#sign-in')).to.include('Sign in with SSO');
+      await page.goto(url('STATS_PORT'));
+      expect(await page.textContent('body')).to.include('Not signed in');
+      await page.goto(url('IDP_PORT'));
+      expect(await page.textContent('body')).to.include('Nobody is signed in');
+      expect((await page.request.get(url('ACME_PORT', '/api/me'))).status()).to.equal(401);
+      await context.close();
+    });
+  }
+
+  it('logs one readable line per SAML step', () => {
+    expect(output).to.match(/\[acme\] AuthnRequest sent/).and.match(/\[acme\] response verified/).and.match(/\[acme\] user logged in/);
+  });
+});
