@@ -50,7 +50,7 @@ describe('the demo (npm run demo) in Chromium', function () {
 
   after(async () => {
     await browser?.close();
-    if (demo?.pid && demo.exitCode === null) {
+    if (demo?.pid && demo.exitCode === null && demo.signalCode === null) {
       process.kill(-demo.pid, 'SIGINT');
       await once(demo, 'exit');
     }
@@ -101,5 +101,21 @@ describe('the demo (npm run demo) in Chromium', function () {
 
   it('logs one readable line per SAML step', () => {
     expect(output).to.match(/\[acme\] AuthnRequest sent/).and.match(/\[acme\] response verified/).and.match(/\[acme\] user logged in/);
+  });
+
+  it('says in one line which port is taken and which variable moves it', async () => {
+    const env = { ...process.env, IDP_PORT: String(await freePort()), ACME_PORT: String(ports.ACME_PORT), STATS_PORT: String(await freePort()), DEMO_DATA_DIR: dataDir };
+    const second = spawn('npm', ['run', '--silent', 'demo'], { cwd: new URL('../..', import.meta.url).pathname, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    second.stderr?.on('data', (d: Buffer) => (text += d.toString()));
+    const [code] = (await once(second, 'exit')) as [number];
+    expect(code).to.equal(1);
+    expect(text).to.include(`port ${ports.ACME_PORT} on 127.0.0.1 is already in use; set ACME_PORT to another port.`).and.not.include('    at ');
+  });
+
+  it('stops cleanly on Ctrl-C, without a stack trace', async () => {
+    process.kill(-(demo.pid as number), 'SIGINT');
+    await once(demo, 'exit');
+    expect(output).to.include('koa-mellon demo: stopping').and.not.include('    at ');
   });
 });
