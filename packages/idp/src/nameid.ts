@@ -13,8 +13,6 @@ export const NAME_ID_FORMAT_URIS: ReadonlyMap<NameIdFormatName, string> = new Ma
 
 const NAME_OF_URI: ReadonlyMap<string, NameIdFormatName> = new Map([...NAME_ID_FORMAT_URIS].map(([name, uri]) => [uri, name]));
 
-/** saml-core §3.4.1.1: when the IdP cannot issue the format asked for. */
-export const STATUS_INVALID_NAMEID_POLICY = 'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy';
 
 /**
  * The format to issue for a request's NameIDPolicy (saml-core §3.4.1.1): absent or unspecified

@@ -74,15 +74,15 @@ describe('@koa-mellon/idp refusals: an error page with a stable code, never a re
     });
 
     it('an AssertionConsumerServiceURL that is not in the SP metadata', async () => {
-      expectRefusal(await browser.go(signedSp.redirectRequest(sso, { assertionConsumerServiceUrl: 'https://evil.example/acs' }).url), 'DESTINATION_MISMATCH');
+      expectRefusal(await browser.go(signedSp.redirectRequest(sso, { assertionConsumerServiceUrl: 'https://evil.example/acs' }).url), 'ACS_URL_NOT_REGISTERED');
     });
 
     it('an AssertionConsumerServiceIndex that is not in the SP metadata', async () => {
-      expectRefusal(await browser.go(signedSp.redirectRequest(sso, { assertionConsumerServiceUrl: undefined, assertionConsumerServiceIndex: 7 }).url), 'DESTINATION_MISMATCH');
+      expectRefusal(await browser.go(signedSp.redirectRequest(sso, { assertionConsumerServiceUrl: undefined, assertionConsumerServiceIndex: 7 }).url), 'ACS_URL_NOT_REGISTERED');
     });
 
     it('a ProtocolBinding the ACS URL is not registered for', async () => {
-      expectRefusal(await browser.go(signedSp.redirectRequest(sso, { protocolBinding: BINDING.artifact }).url), 'DESTINATION_MISMATCH');
+      expectRefusal(await browser.go(signedSp.redirectRequest(sso, { protocolBinding: BINDING.artifact }).url), 'ACS_URL_NOT_REGISTERED');
     });
 
     it('a Destination other than our SSO URL', async () => {

@@ -68,4 +68,11 @@ export * from './adapters/index.js';
 export { safeNext } from './router/safe-next.js';
 export { createRedisStore } from './state/redis.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';
+// Building blocks of the Koa layer, shared with @koa-mellon/idp (no second copy of any web step).
+export { storeCall, createAtomicStore, type AtomicStore } from './state/store.js';
+export { readForm, readQuery, readBody } from './router/form.js';
+export { sendSaml, type Outgoing } from './router/send.js';
+export { renderError } from './errors/pages.js';
+export { httpStatusOf } from './errors/http.js';
+export { readPem } from './settings/validate.js';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

@@ -243,6 +243,11 @@ export const ERROR_CODES = {
     cause: 'The IdP’s ArtifactResolutionService is unreachable, slow, or refused our request.',
     fix: 'Check the IdP metadata’s ArtifactResolutionService URL and TLS.',
   },
+  ACS_URL_NOT_REGISTERED: {
+    meaning: 'An AuthnRequest asks for an AssertionConsumerService URL or index that the SP’s metadata does not list (IdP role).',
+    cause: 'A forged request trying to send assertions elsewhere, or SP metadata out of date at the IdP.',
+    fix: 'Refresh the SP’s metadata at the IdP; never answer to an unregistered address.',
+  },
   LOGIN_BROWSER_MISMATCH: {
     meaning: 'The login was completed in another browser than the one that started it.',
     cause: 'A login CSRF attempt (someone else’s response pushed into this browser), or cookies blocked.',

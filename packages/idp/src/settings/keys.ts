@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { ConfigError, certificateBase64, keysMatch, loadPrivateKey, loadPublicKey, MellonError } from '@koa-mellon/saml';
-import { readPem } from './validate.js';
+import { readPem } from 'koa-mellon';
 import type { IdpSettings, IdpUser } from './types.js';
 
 /** The IdP's key material, loaded and cross-checked once at start-up. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readPem } from 'koa-mellon';
 import { ConfigError } from '@koa-mellon/saml';
 import type { IdpSettings, IdpUser } from './types.js';
 
@@ -178,17 +178,4 @@ function checkAttributes(attributes: Record<string, unknown>, path: string): voi
       if (spec[key] !== undefined && typeof spec[key] !== 'string') throw new ConfigError(`${at}.${key}`, 'expected a string');
     }
   }
-}
-
-/**
- * PEM text as is, or the content of the file it names.
- * STAND-IN: koa-mellon's settings/validate.ts has the same function; drop this one once koa-mellon
- * exports `readPem`.
- */
-export function readPem(value: string, path: string): string {
-  if (value.includes('-----BEGIN')) return value;
-  if (!existsSync(value)) throw new ConfigError(path, 'expected PEM text or a readable PEM file');
-  const text = readFileSync(value, 'utf8');
-  if (!text.includes('-----BEGIN')) throw new ConfigError(path, 'file does not hold PEM');
-  return text;
 }

@@ -3,7 +3,7 @@ import { BINDING, fail, parseLogoutRequest, parseLogoutResponse } from '@koa-mel
 import { safeNext } from 'koa-mellon';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-import { readForm, readQuery } from '../web/form.js';
+import { readForm, readQuery } from 'koa-mellon';
 import { continueLogout, LOGOUT_TTL_MS, startLogout } from './propagate.js';
 import { checkLogoutDestination, identifyLogoutSp, readLogoutMessage, verifyLogoutSignature, type ReceivedLogout } from './receive.js';
 

@@ -30,7 +30,7 @@ export function chooseAcs<U extends IdpUser>(state: SsoState<U>): void {
   } else {
     chosen = findDefaultEndpoint(services, request.protocolBinding !== undefined ? [request.protocolBinding] : usable);
   }
-  if (!chosen) fail('DESTINATION_MISMATCH', 'the requested AssertionConsumerService is not in the SP metadata');
+  if (!chosen) fail('ACS_URL_NOT_REGISTERED', 'the requested AssertionConsumerService is not in the SP metadata');
   if (!fits(chosen)) fail('BINDING_INVALID', 'the AssertionConsumerService binding is not one we answer on');
   state.acs = { binding: chosen.binding, location: chosen.location };
 }

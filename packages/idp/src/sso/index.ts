@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { negotiateFormat } from '../nameid.js';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-import { readQuery } from '../web/form.js';
+import { readQuery } from 'koa-mellon';
 import { chooseAcs, responseBindings } from './acs.js';
 import { need, type SsoState } from './context.js';
 import { authnContextOf, sendStatus } from './issue.js';
@@ -54,7 +54,7 @@ async function continueLogin<U extends IdpUser>(state: SsoState<U>): Promise<voi
   // saml-core §3.3.2.2.1: an exact RequestedAuthnContext we do not satisfy is NoAuthnContext.
   const requested = request.requestedAuthnContext;
   if (requested && requested.comparison === 'exact' && requested.classRefs.length > 0 && !requested.classRefs.includes(authnContextOf(rt, sp))) {
-    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext']);
+    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.noAuthnContext]);
   }
   if (ctx.method === 'POST') {
     // The SP's form post is cross-site: SameSite=Lax cookies (the app's session, ours) are not

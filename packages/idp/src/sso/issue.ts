@@ -16,7 +16,7 @@ import {
 } from '@koa-mellon/saml';
 import type { Context } from 'koa';
 import { releaseAttributes } from '../attributes.js';
-import { nameIdFor, STATUS_INVALID_NAMEID_POLICY } from '../nameid.js';
+import { nameIdFor } from '../nameid.js';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { IdpSessionRecord } from '../state/sessions.js';
 import type { IdpUser } from '../settings/types.js';
@@ -42,7 +42,7 @@ export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRun
   const nameId = pending.format && nameIdFor({ format: pending.format, user, sp: settings, spEntityId, idpEntityId: rt.urls.entityId, secret: rt.settings.secret, session });
   if (!nameId) {
     rt.logger.warn({ sp: spEntityId, format: pending.format }, 'koa-mellon idp: user has no value for the NameID format');
-    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS_INVALID_NAMEID_POLICY]);
+    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.invalidNameIdPolicy]);
   }
   const now = rt.clock();
   const lifetime = (settings.sessionLifetime ?? rt.sessionLifetime) * 1000;

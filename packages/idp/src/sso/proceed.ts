@@ -2,7 +2,6 @@ import { STATUS } from '@koa-mellon/saml';
 import type { Context } from 'koa';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-import { STATUS_INVALID_NAMEID_POLICY } from '../nameid.js';
 import { issueAssertion, sendStatus } from './issue.js';
 import { loginRedirect, savePending, type PendingRequest } from './pending.js';
 
@@ -21,7 +20,7 @@ export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>
   const resolved = rt.sps[pending.sp];
   if (!resolved) throw new Error('pending request names an unknown SP');
   const sp = await rt.metadataOf(resolved);
-  if (pending.format === null) return sendStatus(ctx, rt, sp, pending, [STATUS.requester, STATUS_INVALID_NAMEID_POLICY]);
+  if (pending.format === null) return sendStatus(ctx, rt, sp, pending, [STATUS.requester, STATUS.invalidNameIdPolicy]);
 
   const user = (await rt.settings.authenticate(ctx)) ?? undefined;
   // saml-core §3.4.1: ForceAuthn means a fresh authentication, which only the login page gives.

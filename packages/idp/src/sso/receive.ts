@@ -1,5 +1,5 @@
 import { decodePostParameter, decodeRedirect, fail, parseAuthnRequest, parseXml } from '@koa-mellon/saml';
-import { readForm } from '../web/form.js';
+import { readForm } from 'koa-mellon';
 import type { IdpUser } from '../settings/types.js';
 import type { SsoState } from './context.js';
 

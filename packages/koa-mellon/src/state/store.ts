@@ -32,13 +32,22 @@ export function createStores(base: Keyv = new Keyv()): MellonStores {
     const keyv = new Keyv({ store: adapter as never, namespace: `${prefix}-${namespace}`, throwOnErrors: true });
     return guard(keyv);
   };
-  const atomic = view('atomic');
   return {
     sessions: view('sessions'),
     logins: view('logins'),
     users: view('users'),
-    atomic: adapter instanceof KeyvRedis ? redisAtomic(adapter, `${prefix}-atomic`) : lockedAtomic(atomic),
+    atomic: createAtomicStore(base, `${prefix}-atomic`),
   };
+}
+
+/**
+ * The atomic operations on `base`'s storage, under `namespace`: native on Redis, serialized in
+ * this process otherwise. Shared with @koa-mellon/idp.
+ */
+export function createAtomicStore(base: Keyv, namespace: string): AtomicStore {
+  const adapter: unknown = base.store;
+  if (adapter instanceof KeyvRedis) return redisAtomic(adapter, namespace);
+  return lockedAtomic(guard(new Keyv({ store: adapter as never, namespace, throwOnErrors: true })));
 }
 
 /** A store that is down must fail the login, never read as "not found" (a replay check would pass). */

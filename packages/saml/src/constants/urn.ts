@@ -32,6 +32,8 @@ export const STATUS = {
   partialLogout: 'urn:oasis:names:tc:SAML:2.0:status:PartialLogout',
   requestDenied: 'urn:oasis:names:tc:SAML:2.0:status:RequestDenied',
   unknownPrincipal: 'urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal',
+  invalidNameIdPolicy: 'urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy',
+  noAuthnContext: 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext',
 } as const;
 
 /** saml-bindings §3: binding identifiers. */
