@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { NAMEID_FORMAT, type NameIdParts } from '@koa-mellon/saml';
-import type { IdpSessionRecord } from './state/sessions.js';
+import type { VisitedSp } from './state/sessions.js';
 import type { IdpUser, NameIdFormatName, ServiceProviderSettings } from './settings/types.js';
 import { readField } from './attributes.js';
 
@@ -41,7 +41,8 @@ export function nameIdFor<U extends IdpUser>(options: {
   readonly spEntityId: string;
   readonly idpEntityId: string;
   readonly secret: string;
-  readonly session: IdpSessionRecord;
+  /** The SPs this IdP session visited: a transient NameID stays the same within a session. */
+  readonly visits: readonly VisitedSp[];
 }): NameIdParts | undefined {
   const { format, user, spEntityId, idpEntityId } = options;
   // The map has a URI for every NameIdFormatName.
@@ -52,7 +53,7 @@ export function nameIdFor<U extends IdpUser>(options: {
       return { value, format: uri, nameQualifier: idpEntityId, spNameQualifier: spEntityId };
     }
     case 'transient': {
-      const previous = options.session.sps.find((sp) => sp.entityId === spEntityId && sp.nameId.format === uri);
+      const previous = options.visits.find((sp) => sp.entityId === spEntityId && sp.nameId.format === uri);
       const value = previous?.nameId.value ?? `_${randomBytes(20).toString('hex')}`;
       return { value, format: uri, nameQualifier: idpEntityId, spNameQualifier: spEntityId };
     }

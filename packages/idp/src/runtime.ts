@@ -116,6 +116,7 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
   const cookie = settings.cookie ?? {};
   const sessions = new IdpSessions(
     stores.sessions,
+    stores.atomic,
     { name: cookie.name ?? 'idp.sid', path: base.pathname, secure: cookie.secure ?? base.protocol === 'https:', sameSite: cookie.sameSite ?? 'lax', domain: cookie.domain },
     clock,
   );

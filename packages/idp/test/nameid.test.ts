@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { NAMEID_FORMAT } from '@koa-mellon/saml';
 import { nameIdFor, negotiateFormat } from '../src/nameid.js';
-import type { IdpSessionRecord } from '../src/state/sessions.js';
+import type { VisitedSp } from '../src/state/sessions.js';
 
 const user = { id: 'u-1001', email: 'alice@example.test', login: 'alice' };
-const session: IdpSessionRecord = { id: 'x'.repeat(64), userId: user.id, sessionIndex: '_s', authnInstant: 0, expiresAt: Infinity, sps: [] };
-const base = { user, sp: {}, spEntityId: 'https://sp-a.example.test', idpEntityId: 'https://idp.example.test/metadata/', secret: 'a-secret-of-at-least-32-characters!!', session };
+const visits: readonly VisitedSp[] = [];
+const base = { user, sp: {}, spEntityId: 'https://sp-a.example.test', idpEntityId: 'https://idp.example.test/metadata/', secret: 'a-secret-of-at-least-32-characters!!', visits };
 
 describe('nameIdFor', () => {
   describe('persistent (pairwise)', () => {
@@ -42,8 +42,8 @@ describe('nameIdFor', () => {
       const first = nameIdFor({ ...base, format: 'transient' });
       const other = nameIdFor({ ...base, format: 'transient' });
       expect(first?.value).to.match(/^_[0-9a-f]{40}$/).and.not.equal(other?.value);
-      const visited = { ...session, sps: [{ entityId: base.spEntityId, nameId: first! }] };
-      expect(nameIdFor({ ...base, format: 'transient', session: visited })?.value).to.equal(first?.value);
+      const visited = [{ entityId: base.spEntityId, nameId: first! }];
+      expect(nameIdFor({ ...base, format: 'transient', visits: visited })?.value).to.equal(first?.value);
     });
   });
 

@@ -51,8 +51,8 @@ async function act<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: 
   if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
   // The session this SP was given that NameID in: this browser's, else found by the index.
   const own = await rt.sessions.load(ctx);
-  const named = (session: typeof own) => session?.sps.some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
-  let session = named(own) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value);
+  const named = async (session: typeof own) => session !== undefined && (await rt.sessions.visits(session)).some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
+  let session = (await named(own)) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value);
   // saml-core §3.7.1: with SessionIndex, only that session is meant.
   if (session && request.sessionIndexes.length > 0 && !request.sessionIndexes.includes(session.sessionIndex)) session = undefined;
   await startLogout(ctx, rt, session, {

@@ -36,13 +36,14 @@ export const LOGOUT_TTL_MS = 10 * 60 * 1000;
  * then tells every other SP of the session, one after the other, through the browser.
  */
 export async function startLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, session: IdpSessionRecord | undefined, initiator: LogoutInitiator | undefined, next?: string): Promise<void> {
+  const visits = session ? await rt.sessions.visits(session) : [];
   if (session) await rt.sessions.end(session, ctx);
   await rt.settings.logout?.(ctx);
-  rt.logger.info({ initiator: initiator?.entityId ?? 'idp', sps: session?.sps.length ?? 0 }, 'koa-mellon idp: single logout started');
+  rt.logger.info({ initiator: initiator?.entityId ?? 'idp', sps: visits.length }, 'koa-mellon idp: single logout started');
   await advanceLogout(ctx, rt, {
     id: randomBytes(16).toString('hex'),
     sessionIndex: session?.sessionIndex,
-    remaining: (session?.sps ?? []).filter((sp) => sp.entityId !== initiator?.entityId),
+    remaining: visits.filter((sp) => sp.entityId !== initiator?.entityId),
     partial: false,
     initiator,
     next,

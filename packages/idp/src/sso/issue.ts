@@ -39,7 +39,8 @@ export interface StoredArtifact {
 export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U, session: IdpSessionRecord): Promise<void> {
   const settings = sp.sp.settings;
   const spEntityId = sp.entity.entityId;
-  const nameId = pending.format && nameIdFor({ format: pending.format, user, sp: settings, spEntityId, idpEntityId: rt.urls.entityId, secret: rt.settings.secret, session });
+  const visits = await rt.sessions.visits(session);
+  const nameId = pending.format && nameIdFor({ format: pending.format, user, sp: settings, spEntityId, idpEntityId: rt.urls.entityId, secret: rt.settings.secret, visits });
   if (!nameId) {
     rt.logger.warn({ sp: spEntityId, format: pending.format }, 'koa-mellon idp: user has no value for the NameID format');
     return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.invalidNameIdPolicy]);
@@ -66,7 +67,9 @@ export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRun
     lifetime: rt.settings.responseLifetime,
     clock: rt.clock,
   });
-  await rt.sessions.recordVisit(session, { entityId: spEntityId, nameId });
+  if (!(await rt.sessions.recordVisit(session, { entityId: spEntityId, nameId }))) {
+    rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session holds too many SP visits; single logout will not reach this one');
+  }
   rt.logger.info({ sp: spEntityId, assertionId, requestId: pending.requestId }, 'koa-mellon idp: assertion issued');
   await deliver(ctx, rt, sp, pending, document);
 }

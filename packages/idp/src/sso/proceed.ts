@@ -35,7 +35,7 @@ export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>
 
   let session = await rt.sessions.load(ctx);
   if (session && session.userId !== user.id) {
-    rt.logger.warn({ sps: session.sps.length }, 'koa-mellon idp: another user logged in; the previous IdP session ends without single logout');
+    rt.logger.warn({ sps: (await rt.sessions.visits(session)).length }, 'koa-mellon idp: another user logged in; the previous IdP session ends without single logout');
     await rt.sessions.end(session);
     session = undefined;
   }

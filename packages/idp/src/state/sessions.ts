@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import type { Context } from 'koa';
 import type { NameIdParts } from '@koa-mellon/saml';
-import { storeCall } from 'koa-mellon';
+import { storeCall, type AtomicStore } from 'koa-mellon';
 
 /** An SP this IdP session logged in, with the NameID it was given (SLO names the user with it). */
 export interface VisitedSp {
@@ -10,7 +10,10 @@ export interface VisitedSp {
   readonly nameId: NameIdParts;
 }
 
-/** The IdP's SSO session: who, since when, and which SPs received an assertion. */
+/** Most SP visits one IdP session records (a NameID per SP and format; more are not kept for SLO). */
+export const MAX_VISITS = 64;
+
+/** The IdP's SSO session: who and since when (the SPs it visited are kept beside it: `visits`). */
 export interface IdpSessionRecord {
   /** The cookie value; never sent to an SP. */
   readonly id: string;
@@ -19,7 +22,6 @@ export interface IdpSessionRecord {
   readonly sessionIndex: string;
   readonly authnInstant: number;
   readonly expiresAt: number;
-  readonly sps: readonly VisitedSp[];
 }
 
 export interface SessionCookie {
@@ -33,10 +35,15 @@ export interface SessionCookie {
 /**
  * IdP sessions in the `sessions` namespace behind a signed cookie (Koa `app.keys`), with an index
  * from (SP, NameID) to the session so that an SP's LogoutRequest finds it even without the cookie.
+ *
+ * The SPs a session visited are an append-only list of slots `v:<session>:<n>`, each claimed with
+ * set-if-absent: two logins finishing at once (two tabs, two instances) both land, where a
+ * read-modify-write of one record would drop one SP from single logout.
  */
 export class IdpSessions {
   constructor(
     private readonly keyv: Keyv,
+    private readonly atomic: AtomicStore,
     private readonly cookie: SessionCookie,
     private readonly now: () => number,
   ) {}
@@ -62,7 +69,6 @@ export class IdpSessions {
       sessionIndex: `_${randomBytes(20).toString('hex')}`,
       authnInstant: now,
       expiresAt: now + lifetimeSeconds * 1000,
-      sps: [],
     };
     await this.save(record);
     ctx.cookies.set(this.cookie.name, record.id, { ...this.cookieOptions(), expires: new Date(record.expiresAt) });
@@ -74,16 +80,31 @@ export class IdpSessions {
     const now = this.now();
     const updated = { ...record, authnInstant: now, expiresAt: Math.max(record.expiresAt, now + lifetimeSeconds * 1000) };
     await this.save(updated);
+    // The visits live as long as the session: rewrite them (same values) with its new lifetime.
+    const slots = await this.slots(record);
+    for (const [n, visit] of slots.entries()) await this.atomic.set(visitKey(record.id, n), visit, this.ttl(updated));
+    for (const visit of slots) await storeCall(() => this.keyv.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(updated)));
     return updated;
   }
 
-  /** Records that `visit.entityId` received `visit.nameId` in this session. */
-  async recordVisit(record: IdpSessionRecord, visit: VisitedSp): Promise<IdpSessionRecord> {
-    const current = (await this.get(record.id)) ?? record;
-    const updated = { ...current, sps: [...current.sps.filter((sp) => sp.entityId !== visit.entityId), visit] };
-    await this.save(updated);
-    await storeCall(() => this.keyv.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, Math.max(1000, updated.expiresAt - this.now())));
-    return updated;
+  /** The SPs this session logged in, each with the last NameID it was given, in order of first visit. */
+  async visits(record: IdpSessionRecord): Promise<VisitedSp[]> {
+    const latest = new Map<string, VisitedSp>();
+    for (const visit of await this.slots(record)) latest.set(visit.entityId, visit);
+    return [...latest.values()];
+  }
+
+  /**
+   * Records that `visit.entityId` received `visit.nameId` in this session (nothing new when it
+   * already had it). False when the session holds MAX_VISITS already: SLO will not reach it.
+   */
+  async recordVisit(record: IdpSessionRecord, visit: VisitedSp): Promise<boolean> {
+    const slots = await this.slots(record);
+    const same = (a: VisitedSp) => a.entityId === visit.entityId && a.nameId.value === visit.nameId.value && a.nameId.format === visit.nameId.format;
+    let recorded = slots.some(same);
+    for (let n = slots.length; !recorded && n < MAX_VISITS; n++) recorded = await this.atomic.setIfAbsent(visitKey(record.id, n), visit, this.ttl(record));
+    if (recorded) await storeCall(() => this.keyv.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(record)));
+    return recorded;
   }
 
   /** The session in which `entityId` was given `nameId`, if it is still open. */
@@ -96,7 +117,9 @@ export class IdpSessions {
   /** Ends the session: its record, its NameID index entries, and (with `ctx`, if it is this browser's) the cookie. */
   async end(record: IdpSessionRecord, ctx?: Context): Promise<void> {
     await storeCall(() => this.keyv.delete(`s:${record.id}`));
-    for (const sp of record.sps) await storeCall(() => this.keyv.delete(nameIdKey(sp.entityId, sp.nameId.value)));
+    const slots = await this.slots(record);
+    for (const visit of slots) await storeCall(() => this.keyv.delete(nameIdKey(visit.entityId, visit.nameId.value)));
+    for (let n = 0; n < slots.length; n++) await this.atomic.delete(visitKey(record.id, n));
     if (ctx && ctx.cookies.get(this.cookie.name, { signed: true }) === record.id) ctx.cookies.set(this.cookie.name, null, { ...this.cookieOptions() });
   }
 
@@ -123,7 +146,22 @@ export class IdpSessions {
   }
 
   private async save(record: IdpSessionRecord): Promise<void> {
-    await storeCall(() => this.keyv.set(`s:${record.id}`, record, Math.max(1000, record.expiresAt - this.now())));
+    await storeCall(() => this.keyv.set(`s:${record.id}`, record, this.ttl(record)));
+  }
+
+  /** Every recorded visit, in slot order: slots are filled without gaps, so the first empty one ends the list. */
+  private async slots(record: IdpSessionRecord): Promise<VisitedSp[]> {
+    const found: VisitedSp[] = [];
+    for (let n = 0; n < MAX_VISITS; n++) {
+      const visit = await this.atomic.get<VisitedSp>(visitKey(record.id, n));
+      if (visit === undefined) break;
+      found.push(visit);
+    }
+    return found;
+  }
+
+  private ttl(record: IdpSessionRecord): number {
+    return Math.max(1000, record.expiresAt - this.now());
   }
 
   private cookieOptions() {
@@ -137,6 +175,10 @@ export class IdpSessions {
       overwrite: true,
     } as const;
   }
+}
+
+function visitKey(sessionId: string, n: number): string {
+  return `v:${sessionId}:${n}`;
 }
 
 function nameIdKey(entityId: string, nameId: string): string {

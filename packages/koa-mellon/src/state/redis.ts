@@ -25,5 +25,25 @@ export function createRedisStore(url: string, options: { namespace?: string } = 
   keyv.on('error', () => {
     // Thrown to the caller (throwOnErrors); the listener keeps reconnect errors from being unhandled.
   });
+  waitForFirstConnection(adapter);
   return keyv;
+}
+
+/**
+ * With no offline queue, a command sent while the FIRST connection is still being made fails (the
+ * client counts as open as soon as it starts connecting): the first requests of a fresh process
+ * would fail. Until Redis has been ready once, callers wait for it (bounded by storeCall's
+ * timeout); afterwards an outage fails fast, as intended.
+ */
+function waitForFirstConnection(adapter: KeyvRedis<unknown>): void {
+  const getClient = adapter.getClient.bind(adapter);
+  let firstReady: Promise<unknown> | undefined;
+  adapter.getClient = async () => {
+    const client = await getClient();
+    // Connection errors meanwhile are the reconnect loop's; only 'ready' ends the wait.
+    firstReady ??= 'isReady' in client && client.isReady ? Promise.resolve() : new Promise((resolve) => client.once('ready', resolve));
+    await firstReady;
+    return client;
+  };
+  adapter.getClient().catch(() => undefined);
 }

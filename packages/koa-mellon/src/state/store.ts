@@ -14,10 +14,14 @@ export interface MellonStores {
  * The two operations that must be atomic across instances: set-if-absent (replay cache) and
  * get-and-delete (single-use request IDs). Redis does them natively (SET NX PX, GETDEL); any other
  * store gets an in-process lock, which is atomic only within one process (docs/state.md).
+ * Plain get / set / delete on the same keys complete it (the IdP keeps append-only lists here).
  */
 export interface AtomicStore {
   setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
   take<T>(key: string): Promise<T | undefined>;
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
 }
 
 /**
@@ -69,6 +73,16 @@ function redisAtomic(adapter: KeyvRedis<unknown>, namespace: string): AtomicStor
       const reply = await storeCall(async () => (await adapter.getClient()).getDel(key(k)));
       return typeof reply === 'string' ? (JSON.parse(reply) as T) : undefined;
     },
+    async get<T>(k: string) {
+      const reply = await storeCall(async () => (await adapter.getClient()).get(key(k)));
+      return typeof reply === 'string' ? (JSON.parse(reply) as T) : undefined;
+    },
+    async set(k, value, ttlMs) {
+      await storeCall(async () => (await adapter.getClient()).set(key(k), JSON.stringify(value), { PX: Math.max(1, Math.ceil(ttlMs)) }));
+    },
+    async delete(k) {
+      await storeCall(async () => (await adapter.getClient()).del(key(k)));
+    },
   };
 }
 
@@ -95,6 +109,15 @@ function lockedAtomic(keyv: Keyv): AtomicStore {
         const value = (await storeCall(() => keyv.get(k))) as T | undefined;
         if (value !== undefined) await storeCall(() => keyv.delete(k));
         return value;
+      }),
+    get: <T>(k: string) => locked(k, async () => (await storeCall(() => keyv.get(k))) as T | undefined),
+    set: (k, value, ttlMs) =>
+      locked(k, async () => {
+        await storeCall(() => keyv.set(k, value, Math.max(1, Math.ceil(ttlMs))));
+      }),
+    delete: (k) =>
+      locked(k, async () => {
+        await storeCall(() => keyv.delete(k));
       }),
   };
 }
