@@ -19,7 +19,7 @@ import { createIdpRoutes, type IdpRoutes } from './routes.js';
 import type { IdpSettings, IdpUser } from './settings/types.js';
 
 export interface Idp {
-  /** sso/, sso/resume/, sso/init/, slo/, metadata/ (and artifact/) under baseUrl's path. */
+  /** sso/, sso/resume/, sso/consent/, sso/init/, slo/, metadata/ (and artifact/) under baseUrl's path. */
   routes(): IdpRoutes;
   /** The absolute URLs derived from baseUrl: entityId, sso, ssoInit, slo, metadata, artifact... */
   readonly urls: IdpUrls;
@@ -71,6 +71,9 @@ export type {
   NameIdFormatName,
   IdpCookieOptions,
   IdpLogger,
+  ConsentAnswer,
+  ConsentAttribute,
+  ConsentView,
 } from './settings/types.js';
 export type { IdpUrls } from './runtime.js';
 export type { IdpRoutes } from './routes.js';

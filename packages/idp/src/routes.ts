@@ -5,13 +5,14 @@ import { resolveArtifact } from './artifact.js';
 import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
+import { answerConsent } from './sso/consent.js';
 import { initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
 import { handleIdpError } from './web/errors.js';
 
 export type IdpRoutes = ReturnType<Router['routes']>;
 
 /**
- * The routes under baseUrl's path: sso/ (GET Redirect, POST), sso/resume/, sso/init/, slo/ (GET,
+ * The routes under baseUrl's path: sso/ (GET Redirect, POST), sso/resume/, sso/consent/, sso/init/, slo/ (GET,
  * POST), metadata/, artifact/ (SOAP, when HTTP-Artifact is on). Every refusal becomes an error
  * page with its code; no SAML message is ever sent for a request that did not verify.
  */
@@ -28,6 +29,7 @@ export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: 
   router.get('/sso/', page(singleSignOn));
   router.post('/sso/', page(singleSignOn));
   router.get('/sso/resume/', page(resumeLogin));
+  router.post('/sso/consent/', page(answerConsent));
   router.get('/sso/init/', page(initiateLogin));
   router.get('/slo/', page(singleLogout));
   router.post('/slo/', page(singleLogout));

@@ -39,6 +39,7 @@ export interface IdpUrls {
   readonly sso: string;
   readonly ssoInit: string;
   readonly resume: string;
+  readonly consent: string;
   readonly slo: string;
   readonly metadata: string;
   readonly artifact: string;
@@ -75,6 +76,7 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
     sso: at('sso/'),
     ssoInit: at('sso/init/'),
     resume: at('sso/resume/'),
+    consent: at('sso/consent/'),
     slo: at('slo/'),
     metadata: at('metadata/'),
     artifact: at('artifact/'),

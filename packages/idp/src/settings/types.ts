@@ -77,6 +77,32 @@ export interface ServiceProviderSettings<U extends IdpUser = IdpUser> {
   readonly authnContextClassRef?: string | undefined;
   /** Block cipher of encrypted assertions. Default aes256-gcm. */
   readonly encryptionAlgorithm?: string | undefined;
+  /** Show the consent page before releasing attributes to this SP. Default: the IdP's `askConsent`. */
+  readonly askConsent?: boolean | undefined;
+}
+
+/** What the `consent` hook answers. */
+export type ConsentAnswer = boolean | 'ask';
+
+/** One attribute as the consent page lists it: exactly what the SP would receive. */
+export interface ConsentAttribute {
+  readonly name: string;
+  readonly friendlyName?: string | undefined;
+  readonly values: readonly string[];
+}
+
+/**
+ * What the consent page shows and posts. The form is a POST to `action` with the hidden field
+ * `k` = `key`, a `decision` of `accept` or `decline`, and `remember=1` to remember the choice.
+ */
+export interface ConsentView<U extends IdpUser = IdpUser> {
+  readonly sp: ServiceProviderInfo;
+  /** mdui:DisplayName, else Organization display name, else the entityID. */
+  readonly spName: string;
+  readonly user: U;
+  readonly attributes: readonly ConsentAttribute[];
+  readonly action: string;
+  readonly key: string;
 }
 
 /** The IdP's cookie (session and browser binding). Signed with `app.keys`. */
@@ -119,8 +145,18 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly loginUrl: string;
   /** Ends your own session when single logout runs here. */
   readonly logout?: ((ctx: Context) => void | Promise<void>) | undefined;
-  /** Asked before each release to an SP; false answers RequestDenied. */
-  readonly consent?: ((ctx: Context, sp: ServiceProviderInfo, user: U) => boolean | Promise<boolean>) | undefined;
+  /**
+   * Asked before each release to an SP: true releases, false answers RequestDenied, `'ask'` shows
+   * the consent page (unless the user asked to remember a consent to the same attribute names).
+   * Without it, the page is shown to SPs with `askConsent`.
+   */
+  readonly consent?: ((ctx: Context, sp: ServiceProviderInfo, user: U) => ConsentAnswer | Promise<ConsentAnswer>) | undefined;
+  /** Show the consent page before every SP's first release (per SP: `askConsent`). Default false. */
+  readonly askConsent?: boolean | undefined;
+  /** Seconds a consent the user asked to remember lasts. Default one year. */
+  readonly consentLifetime?: number | undefined;
+  /** Your own consent page (HTML); it must post the form described by `ConsentView`. */
+  readonly renderConsent?: ((view: ConsentView<U>) => string | Promise<string>) | undefined;
   /** A Keyv for all state. Default: in memory. Redis: `createRedisStore(url)` from koa-mellon. */
   readonly store?: Keyv | undefined;
   /** Seconds an IdP session lasts after authentication. Default 8 h. */

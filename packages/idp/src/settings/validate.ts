@@ -22,6 +22,9 @@ const IDP_KEYS: Readonly<Record<string, Kind>> = {
   loginUrl: 'string',
   logout: 'function',
   consent: 'function',
+  askConsent: 'boolean',
+  consentLifetime: 'positive',
+  renderConsent: 'function',
   store: 'object',
   sessionLifetime: 'positive',
   responseLifetime: 'positive',
@@ -62,6 +65,7 @@ const SP_KEYS: Readonly<Record<string, Kind>> = {
   allowIdpInitiated: 'boolean',
   authnContextClassRef: 'string',
   encryptionAlgorithm: 'string',
+  askConsent: 'boolean',
 };
 
 const REQUIRED = ['baseUrl', 'publicKeys', 'secret', 'serviceProviders', 'authenticate', 'loginUrl'] as const;

@@ -27,6 +27,12 @@ export interface PendingRequest {
   readonly createdAt: number;
   /** Times the browser was sent to the login page for this request. */
   readonly logins: number;
+  /** When the browser was last sent to the login page: a session authenticated before is renewed. */
+  readonly loginSentAt?: number | undefined;
+  /** The user the consent page was shown to (pending its answer). */
+  readonly consentAskedOf?: string | undefined;
+  /** The user who accepted the consent page for this request. */
+  readonly consentedBy?: string | undefined;
   /** Digest of the browser-binding cookie (state/sessions.ts). */
   readonly browser?: string | undefined;
 }

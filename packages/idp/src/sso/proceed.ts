@@ -2,6 +2,7 @@ import { STATUS } from '@koa-mellon/saml';
 import type { Context } from 'koa';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
+import { askConsent, consentFor } from './consent.js';
 import { issueAssertion, sendStatus } from './issue.js';
 import { loginRedirect, savePending, type PendingRequest } from './pending.js';
 
@@ -13,7 +14,7 @@ export const MAX_LOGIN_TRIPS = 3;
  * - an unsatisfiable NameIDPolicy: InvalidNameIDPolicy (saml-core §3.4.1.1);
  * - no user (or ForceAuthn before the login page ran): IsPassive gets NoPassive (§3.4.1),
  *   otherwise the app's login page, with `next` back to this request;
- * - consent refused: RequestDenied;
+ * - consent: the app's hook, or the consent page (sso/consent.ts); refused: RequestDenied;
  * - else the assertion, from the IdP session (started, or renewed after a login page trip).
  */
 export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, pending: PendingRequest): Promise<void> {
@@ -27,7 +28,7 @@ export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>
   if (!user || (pending.forceAuthn && pending.logins === 0)) {
     if (pending.isPassive) return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.noPassive]);
     if (pending.logins >= MAX_LOGIN_TRIPS) return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.authnFailed]);
-    const key = await savePending(ctx, rt, { ...pending, logins: pending.logins + 1 });
+    const key = await savePending(ctx, rt, { ...pending, logins: pending.logins + 1, loginSentAt: rt.clock() });
     ctx.set('Cache-Control', 'no-store');
     ctx.redirect(loginRedirect(rt, key, pending.forceAuthn));
     return;
@@ -40,10 +41,10 @@ export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>
     session = undefined;
   }
   if (!session) session = await rt.sessions.start(ctx, user.id, rt.sessionLifetime);
-  else if (pending.logins > 0) session = await rt.sessions.reauthenticated(session, rt.sessionLifetime);
+  else if (pending.loginSentAt !== undefined && session.authnInstant < pending.loginSentAt) session = await rt.sessions.reauthenticated(session, rt.sessionLifetime);
 
-  if (rt.settings.consent && !(await rt.settings.consent(ctx, sp.info, user))) {
-    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.requestDenied]);
-  }
+  const consent = await consentFor(ctx, rt, sp, pending, user);
+  if (consent === 'deny') return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.requestDenied]);
+  if (consent === 'ask') return askConsent(ctx, rt, sp, pending, user);
   await issueAssertion(ctx, rt, sp, pending, user, session);
 }

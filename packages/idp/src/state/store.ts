@@ -1,10 +1,11 @@
 import { Keyv } from 'keyv';
 import { createAtomicStore, type AtomicStore } from 'koa-mellon';
 
-/** The IdP's namespaces in the caller's store: IdP sessions, pending logouts, atomic keys. */
+/** The IdP's namespaces in the caller's store: IdP sessions, pending logouts, remembered consents, atomic keys. */
 export interface IdpStores {
   readonly sessions: Keyv;
   readonly logouts: Keyv;
+  readonly consents: Keyv;
   readonly atomic: AtomicStore;
 }
 
@@ -22,5 +23,5 @@ export function createIdpStores(base: Keyv = new Keyv()): IdpStores {
     });
     return keyv;
   };
-  return { sessions: view('sessions'), logouts: view('logouts'), atomic: createAtomicStore(base, 'idp-atomic') };
+  return { sessions: view('sessions'), logouts: view('logouts'), consents: view('consents'), atomic: createAtomicStore(base, 'idp-atomic') };
 }

@@ -1,0 +1,123 @@
+import { STATUS, escapeHtml, fail, type LocalizedString } from '@koa-mellon/saml';
+import type { Context } from 'koa';
+import { readForm, storeCall } from 'koa-mellon';
+import { releaseAttributes } from '../attributes.js';
+import type { IdpRuntime, SpMetadata } from '../runtime.js';
+import type { ConsentView, IdpUser } from '../settings/types.js';
+import { sendStatus } from './issue.js';
+import { savePending, takePending, type PendingRequest } from './pending.js';
+import { proceed } from './proceed.js';
+
+/** Default lifetime of a remembered consent (djangosaml2idp's default too). */
+export const CONSENT_LIFETIME_SECONDS = 365 * 24 * 3600;
+
+/** A consent the user asked to remember: for these attribute names, to this SP. */
+interface RememberedConsent {
+  readonly names: readonly string[];
+  readonly at: number;
+}
+
+/**
+ * Whether this release may go ahead: the app's `consent` hook decides (true, false or 'ask');
+ * without one, SPs with `askConsent` ask. 'ask' is answered by a remembered consent that covers
+ * every attribute name released now: a new attribute asks again, new values of the same do not.
+ */
+export async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U): Promise<'release' | 'deny' | 'ask'> {
+  if (pending.consentedBy === user.id) return 'release';
+  const answer = rt.settings.consent ? await rt.settings.consent(ctx, sp.info, user) : (sp.sp.settings.askConsent ?? rt.settings.askConsent ?? false) ? 'ask' : true;
+  if (answer === true) return 'release';
+  if (answer === false) return 'deny';
+  const names = (await releaseAttributes(sp.sp.settings.attributes, user, sp.info)).map((attribute) => attribute.name);
+  // Written only by answerConsent, under this key.
+  const remembered = (await storeCall(() => rt.stores.consents.get(consentKey(user.id, sp.entity.entityId)))) as RememberedConsent | undefined;
+  return remembered && names.every((name) => remembered.names.includes(name)) ? 'release' : 'ask';
+}
+
+/**
+ * Shows the consent page: what exactly the SP would receive, Accept / Decline, and "remember".
+ * The verified request waits under a fresh single-use key, bound to this browser, that the form
+ * posts back (no other token is needed: the key is unguessable and the cookie SameSite).
+ */
+export async function askConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U): Promise<void> {
+  const key = await savePending(ctx, rt, { ...pending, consentAskedOf: user.id, consentedBy: undefined });
+  const attributes = await releaseAttributes(sp.sp.settings.attributes, user, sp.info);
+  const view: ConsentView<U> = {
+    sp: sp.info,
+    spName: spDisplayName(sp),
+    user,
+    attributes: attributes.map(({ name, friendlyName, values }) => ({ name, friendlyName, values })),
+    action: rt.urls.consent,
+    key,
+  };
+  const html = rt.settings.renderConsent ? await rt.settings.renderConsent(view) : defaultConsentPage(view);
+  ctx.status = 200;
+  ctx.type = 'html';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  // A consent page must never be framed (clickjacking would accept on the user's behalf).
+  ctx.set('Content-Security-Policy', "frame-ancestors 'none'");
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.body = html;
+  rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId }, 'koa-mellon idp: consent asked');
+}
+
+/**
+ * POST sso/consent/: the user's answer. Decline answers RequestDenied at the verified ACS; accept
+ * (by the user who was asked, in the browser that was asked) goes on to the assertion, and
+ * "remember" keeps the choice for these attribute names.
+ */
+export async function answerConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
+  const form = await readForm(ctx, 16 * 1024);
+  const pending = await takePending(rt, form.get('k'));
+  if (!pending || pending.consentAskedOf === undefined) fail('IN_RESPONSE_TO_MISMATCH', 'no consent pending under this key (expired or already answered)');
+  if (!pending.browser || !rt.sessions.isSameBrowser(ctx, pending.browser)) fail('LOGIN_BROWSER_MISMATCH', 'consent answered from another browser');
+  const resolved = rt.sps[pending.sp];
+  if (!resolved) throw new Error('pending request names an unknown SP');
+  const sp = await rt.metadataOf(resolved);
+  const decision = form.get('decision');
+  if (decision !== 'accept') {
+    rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId }, 'koa-mellon idp: consent declined');
+    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.requestDenied]);
+  }
+  const user = (await rt.settings.authenticate(ctx)) ?? undefined;
+  if (!user || user.id !== pending.consentAskedOf) {
+    // Someone else is logged in now: their own consent (or login) is needed; start over.
+    return proceed(ctx, rt, { ...pending, consentAskedOf: undefined });
+  }
+  if (form.get('remember') === '1') {
+    const names = (await releaseAttributes(sp.sp.settings.attributes, user, sp.info)).map((attribute) => attribute.name);
+    const remembered: RememberedConsent = { names, at: rt.clock() };
+    const lifetime = (rt.settings.consentLifetime ?? CONSENT_LIFETIME_SECONDS) * 1000;
+    await storeCall(() => rt.stores.consents.set(consentKey(user.id, sp.entity.entityId), remembered, lifetime));
+  }
+  rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId, remember: form.get('remember') === '1' }, 'koa-mellon idp: consent given');
+  await proceed(ctx, rt, { ...pending, consentAskedOf: undefined, consentedBy: user.id });
+}
+
+function consentKey(userId: string, spEntityId: string): string {
+  return `c:${JSON.stringify([userId, spEntityId])}`;
+}
+
+/** mdui:DisplayName, else the Organization's display name (English first), else the entityID. */
+export function spDisplayName<U extends IdpUser>(sp: SpMetadata<U>): string {
+  const pick = (names: readonly LocalizedString[] | undefined) => names?.find((name) => name.lang.startsWith('en'))?.value ?? names?.[0]?.value;
+  return pick(sp.descriptor.ui?.displayNames) ?? pick(sp.entity.organization?.displayNames) ?? sp.entity.entityId;
+}
+
+/** The built-in page: plain HTML, every value escaped, no script. */
+export function defaultConsentPage<U extends IdpUser>(view: ConsentView<U>): string {
+  const rows = view.attributes
+    .map((attribute) => `<tr><th scope="row">${escapeHtml(attribute.friendlyName ?? attribute.name)}</th><td>${attribute.values.map(escapeHtml).join('<br>')}</td></tr>`)
+    .join('');
+  const released = view.attributes.length > 0 ? `<table>${rows}</table>` : '<p>Only an identifier for your account, no other information.</p>';
+  return (
+    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Share your information?</title>' +
+    '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}' +
+    'table{border-collapse:collapse;margin:1rem 0}th,td{text-align:left;padding:.3rem .8rem .3rem 0;vertical-align:top}button{margin-right:.5rem}</style></head>' +
+    `<body><h1>Share your information?</h1><p><strong>${escapeHtml(view.spName)}</strong> will receive:</p>${released}` +
+    `<form method="post" action="${escapeHtml(view.action)}"><input type="hidden" name="k" value="${escapeHtml(view.key)}">` +
+    '<p><label><input type="checkbox" name="remember" value="1"> Remember my choice for this application</label></p>' +
+    '<p><button type="submit" name="decision" value="accept">Accept</button><button type="submit" name="decision" value="decline">Decline</button></p>' +
+    '</form></body></html>'
+  );
+}
