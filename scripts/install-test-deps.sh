@@ -5,6 +5,7 @@
 # pulled in by simplesamlphp, and its pages need it), pysaml2 and Lasso (run with /usr/bin/python3),
 # redis-server (started by the tests on 127.0.0.1), and Debian's Chromium for browser tests
 # (playwright-core drives it; npm cannot download browsers here).
+# libapache2-mod-auth-mellon: the reference SP koa-mellon is named after, a private Apache in front of our IdP.
 set -euo pipefail
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO="sudo"
@@ -15,4 +16,5 @@ $SUDO apt-get install -y -q --no-install-recommends \
   redis-server \
   simplesamlphp php-cli php-xml php-mbstring \
   python3-pysaml2 python3-lasso \
-  chromium fonts-dejavu-core
+  chromium fonts-dejavu-core \
+  libapache2-mod-auth-mellon

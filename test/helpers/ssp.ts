@@ -13,10 +13,11 @@ import { testKeyPair } from './keys.js';
  *
  * SSP reads its config files on every request, and the PHP files below read `options.json`, so
  * registering an SP or switching an IdP option (encryption, validation) takes effect at once,
- * without a restart: one SSP serves a whole test file.
+ * without a restart: one SSP serves a whole test file. SSP as a service provider in front of our
+ * IdP (its saml:SP auth source) is ssp-sp.ts, on the same process handling (SspProcess).
  */
 
-const SSP_ROOT = '/usr/share/simplesamlphp';
+export const SSP_ROOT = '/usr/share/simplesamlphp';
 const INSTALL_HINT = 'run scripts/install-test-deps.sh (apt-get install simplesamlphp php-cli php-xml php-mbstring)';
 
 /** The test users of the `exampleauth:UserPass` source, with the attributes SSP releases. */
@@ -61,61 +62,43 @@ export interface SspStartOptions {
   trustedDomains?: string[];
 }
 
-export class SimpleSamlPhp {
-  private readonly options: OptionsFile;
-  private registered = 0;
+/**
+ * One `php -S` serving SSP's www/ with SIMPLESAMLPHP_CONFIG_DIR=<dir>/config, started in its own
+ * process group and stopped as a group; its temporary directory is removed on stop. Both SSP roles
+ * (the IdP below, the SP of ssp-sp.ts) extend it: they differ only in the config files they write.
+ */
+export abstract class SspProcess {
   private stopped = false;
   private readonly onExit = (): void => this.killGroup('SIGKILL');
 
-  private constructor(
+  protected constructor(
     private readonly child: ChildProcess,
     /** The temporary directory holding config/, metadata/, cert/, log/, sessions/. */
     readonly dir: string,
     /** `http://host:port` */
     readonly origin: string,
-    options: OptionsFile,
   ) {
-    this.options = options;
     process.once('exit', this.onExit);
   }
 
-  /** The IdP's entityID, which is also its metadata URL (`__DYNAMIC:1__`). */
-  get entityId(): string {
-    return `${this.origin}/saml2/idp/metadata.php`;
-  }
-
-  get metadataUrl(): string {
-    return this.entityId;
-  }
-
-  /** IdP-initiated login to the SP `spEntityId`, landing on `relayState`. */
-  idpInitiatedLoginUrl(spEntityId: string, relayState?: string): string {
-    const url = new URL(`${this.origin}/saml2/idp/SSOService.php`);
-    url.searchParams.set('spentityid', spEntityId);
-    if (relayState !== undefined) url.searchParams.set('RelayState', relayState);
-    return url.href;
-  }
-
-  /** IdP-initiated single logout of every SP of the SSP session, then on to `relayState` (a trusted domain). */
-  idpInitiatedLogoutUrl(relayState: string): string {
-    const url = new URL(`${this.origin}/saml2/idp/initSLO.php`);
-    url.searchParams.set('RelayState', relayState);
-    return url.href;
-  }
-
-  static async start(start: SspStartOptions = {}): Promise<SimpleSamlPhp> {
+  /**
+   * Makes `dir` (with config/, metadata/, cert/, log/, data/, tmp/, sessions/ inside, for `files`
+   * to fill; what it returns is handed to `make`) and starts `php -S` on it; SSP is ready when
+   * `ready(ssp).url` answers with a page holding `marker`.
+   */
+  protected static async launch<T extends SspProcess, C>(
+    start: { host?: string | undefined; prefix: string },
+    files: (dir: string, origin: string) => C,
+    make: (child: ChildProcess, dir: string, origin: string, written: C) => T,
+    ready: (ssp: T) => { url: string; marker: string },
+  ): Promise<T> {
     requireSimpleSamlPhp();
     const host = start.host ?? '127.0.0.1';
     const port = await freePort();
     const origin = `http://${host}:${port}`;
-    const dir = mkdtempSync(join(tmpdir(), 'km-ssp-'));
+    const dir = mkdtempSync(join(tmpdir(), start.prefix));
     for (const sub of ['config', 'metadata', 'cert', 'log', 'data', 'tmp', 'sessions']) mkdirSync(join(dir, sub));
-    const idp = testKeyPair('idp');
-    writeFileSync(join(dir, 'cert', 'idp.key'), idp.keyPem, { mode: 0o600 });
-    writeFileSync(join(dir, 'cert', 'idp.crt'), idp.certPem);
-    for (const [file, text] of Object.entries(sspConfigFiles())) writeFileSync(join(dir, file), text);
-    const options: OptionsFile = { baseUrl: `${origin}/`, trustedDomains: [...(start.trustedDomains ?? [])], spMetadataFiles: [], idp: { ...DEFAULT_IDP_OPTIONS } };
-    writeJsonAtomic(join(dir, 'options.json'), options);
+    const written = files(dir, origin);
 
     const out = openSync(join(dir, 'log', 'php-server.log'), 'a');
     // detached = setsid: php -S forks PHP_CLI_SERVER_WORKERS workers that outlive their parent;
@@ -126,9 +109,10 @@ export class SimpleSamlPhp {
       env: { ...process.env, SIMPLESAMLPHP_CONFIG_DIR: join(dir, 'config'), PHP_CLI_SERVER_WORKERS: '4' },
     });
     closeSync(out);
-    const ssp = new SimpleSamlPhp(child, dir, origin, options);
+    const ssp = make(child, dir, origin, written);
     try {
-      await ssp.waitReady();
+      const { url, marker } = ready(ssp);
+      await ssp.waitReady(url, marker);
     } catch (err) {
       const tail = ssp.logTail(40);
       await ssp.stop();
@@ -137,51 +121,22 @@ export class SimpleSamlPhp {
     return ssp;
   }
 
-  /** SSP answers errors with HTTP 200, so readiness is metadata that really is metadata. */
-  private async waitReady(): Promise<void> {
+  /** SSP answers errors with HTTP 200, so readiness is a page that really holds `marker`. */
+  private async waitReady(url: string, marker: string): Promise<void> {
     const deadline = Date.now() + 10_000;
     let last = '';
     while (Date.now() < deadline) {
       if (this.child.exitCode !== null) throw new Error(`php -S exited with ${this.child.exitCode}`);
       try {
-        const response = await fetch(this.metadataUrl, { signal: AbortSignal.timeout(2000) });
+        const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
         last = await response.text();
-        if (last.includes('EntityDescriptor')) return;
+        if (last.includes(marker)) return;
       } catch (err) {
         last = String(err);
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`SimpleSAMLphp did not serve its metadata at ${this.metadataUrl}: ${last.slice(0, 300)}`);
-  }
-
-  /**
-   * Registers an SP from its metadata XML (what koa-mellon serves at metadata/), as a file listed
-   * in `metadata.sources` (type xml). Later registrations of the same entityID win, since SSP
-   * keeps the first it finds and the newest file is listed first.
-   */
-  registerSp(metadataXml: string): void {
-    if (!metadataXml.includes('EntityDescriptor')) throw new Error('not SAML metadata');
-    const file = join(this.dir, 'metadata', `sp-${++this.registered}.xml`);
-    writeFileSync(file, metadataXml);
-    this.options.spMetadataFiles.unshift(file);
-    this.save();
-  }
-
-  /** Allows `host:port` as a RelayState/ReturnTo target (ports are part of the name unless 80/443). */
-  trustDomain(hostPort: string): void {
-    if (!this.options.trustedDomains.includes(hostPort)) this.options.trustedDomains.push(hostPort);
-    this.save();
-  }
-
-  /** Sets IdP options; unspecified ones return to their defaults. */
-  configureIdp(options: SspIdpOptions = {}): void {
-    this.options.idp = { ...DEFAULT_IDP_OPTIONS, ...options };
-    this.save();
-  }
-
-  private save(): void {
-    writeJsonAtomic(join(this.dir, 'options.json'), this.options);
+    throw new Error(`SimpleSAMLphp did not serve ${marker} at ${url}: ${last.slice(0, 300)}`);
   }
 
   /** The last lines of SSP's own log and of the php -S log: print them when a test fails. */
@@ -240,6 +195,84 @@ export class SimpleSamlPhp {
   }
 }
 
+export class SimpleSamlPhp extends SspProcess {
+  private registered = 0;
+
+  private constructor(child: ChildProcess, dir: string, origin: string, private readonly options: OptionsFile) {
+    super(child, dir, origin);
+  }
+
+  /** The IdP's entityID, which is also its metadata URL (`__DYNAMIC:1__`). */
+  get entityId(): string {
+    return `${this.origin}/saml2/idp/metadata.php`;
+  }
+
+  get metadataUrl(): string {
+    return this.entityId;
+  }
+
+  /** IdP-initiated login to the SP `spEntityId`, landing on `relayState`. */
+  idpInitiatedLoginUrl(spEntityId: string, relayState?: string): string {
+    const url = new URL(`${this.origin}/saml2/idp/SSOService.php`);
+    url.searchParams.set('spentityid', spEntityId);
+    if (relayState !== undefined) url.searchParams.set('RelayState', relayState);
+    return url.href;
+  }
+
+  /** IdP-initiated single logout of every SP of the SSP session, then on to `relayState` (a trusted domain). */
+  idpInitiatedLogoutUrl(relayState: string): string {
+    const url = new URL(`${this.origin}/saml2/idp/initSLO.php`);
+    url.searchParams.set('RelayState', relayState);
+    return url.href;
+  }
+
+  static async start(start: SspStartOptions = {}): Promise<SimpleSamlPhp> {
+    return SspProcess.launch(
+      { host: start.host, prefix: 'km-ssp-' },
+      (dir, origin) => {
+        const idp = testKeyPair('idp');
+        writeFileSync(join(dir, 'cert', 'idp.key'), idp.keyPem, { mode: 0o600 });
+        writeFileSync(join(dir, 'cert', 'idp.crt'), idp.certPem);
+        for (const [file, text] of Object.entries(sspConfigFiles())) writeFileSync(join(dir, file), text);
+        const options: OptionsFile = { baseUrl: `${origin}/`, trustedDomains: [...(start.trustedDomains ?? [])], spMetadataFiles: [], idp: { ...DEFAULT_IDP_OPTIONS } };
+        writeJsonAtomic(join(dir, 'options.json'), options);
+        return options;
+      },
+      (child, dir, origin, options) => new SimpleSamlPhp(child, dir, origin, options),
+      (ssp) => ({ url: ssp.metadataUrl, marker: 'EntityDescriptor' }),
+    );
+  }
+
+  /**
+   * Registers an SP from its metadata XML (what koa-mellon serves at metadata/), as a file listed
+   * in `metadata.sources` (type xml). Later registrations of the same entityID win, since SSP
+   * keeps the first it finds and the newest file is listed first.
+   */
+  registerSp(metadataXml: string): void {
+    if (!metadataXml.includes('EntityDescriptor')) throw new Error('not SAML metadata');
+    const file = join(this.dir, 'metadata', `sp-${++this.registered}.xml`);
+    writeFileSync(file, metadataXml);
+    this.options.spMetadataFiles.unshift(file);
+    this.save();
+  }
+
+  /** Allows `host:port` as a RelayState/ReturnTo target (ports are part of the name unless 80/443). */
+  trustDomain(hostPort: string): void {
+    if (!this.options.trustedDomains.includes(hostPort)) this.options.trustedDomains.push(hostPort);
+    this.save();
+  }
+
+  /** Sets IdP options; unspecified ones return to their defaults. */
+  configureIdp(options: SspIdpOptions = {}): void {
+    this.options.idp = { ...DEFAULT_IDP_OPTIONS, ...options };
+    this.save();
+  }
+
+  private save(): void {
+    writeJsonAtomic(join(this.dir, 'options.json'), this.options);
+  }
+}
+
 /** Fails (never skips) with what to install when SimpleSAMLphp or its PHP modules are missing. */
 export function requireSimpleSamlPhp(): void {
   const php = spawnSync('php', ['-m'], { encoding: 'utf8' });
@@ -261,7 +294,7 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-function writeJsonAtomic(file: string, value: unknown): void {
+export function writeJsonAtomic(file: string, value: unknown): void {
   // SSP reads options.json on every request: never let it see a half-written file.
   writeFileSync(`${file}.tmp`, JSON.stringify(value, null, 2));
   renameSync(`${file}.tmp`, file);
@@ -272,7 +305,7 @@ export function sspConfigFiles(): Record<string, string> {
   return { 'config/config.php': CONFIG_PHP, 'config/authsources.php': authsourcesPhp(), 'metadata/saml20-idp-hosted.php': IDP_HOSTED_PHP };
 }
 
-function phpString(value: string): string {
+export function phpString(value: string): string {
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
