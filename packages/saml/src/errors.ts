@@ -243,6 +243,11 @@ export const ERROR_CODES = {
     cause: 'The IdP’s ArtifactResolutionService is unreachable, slow, or refused our request.',
     fix: 'Check the IdP metadata’s ArtifactResolutionService URL and TLS.',
   },
+  LOGOUT_FAILED: {
+    meaning: 'A single logout exchange over the SOAP back-channel failed (the peer was unreachable, slow, or answered something we could not accept).',
+    cause: 'The peer’s SOAP SingleLogoutService is down or misconfigured, or its answer was unsigned, for another request, or not Success.',
+    fix: 'Check the peer metadata’s SOAP SingleLogoutService URL, TLS and keys; the logout is reported as partial meanwhile.',
+  },
   ACS_URL_NOT_REGISTERED: {
     meaning: 'An AuthnRequest asks for an AssertionConsumerService URL or index that the SP’s metadata does not list (IdP role).',
     cause: 'A forged request trying to send assertions elsewhere, or SP metadata out of date at the IdP.',

@@ -6,6 +6,7 @@ import type { IdpSessionRecord, VisitedSp } from '../state/sessions.js';
 import { storeCall } from 'koa-mellon';
 import type { IdpUser } from '../settings/types.js';
 import { signingOptions } from '../sso/issue.js';
+import { logoutOverSoap } from './soap.js';
 import { sendSaml } from 'koa-mellon';
 
 /** The SP whose LogoutRequest started the logout: it gets the final LogoutResponse. */
@@ -50,15 +51,19 @@ export async function startLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntim
   });
 }
 
-/** Sends the next SP its LogoutRequest; when none is left, finishes. */
+/**
+ * Sends the next SP its LogoutRequest through the browser; an SP that offers only the SOAP
+ * back-channel is told directly, here, and the run goes on. When none is left, finishes.
+ */
 export async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
   let current = run;
   for (const target of run.remaining) {
     current = { ...current, remaining: current.remaining.slice(1) };
     const endpoint = await sloEndpointOf(rt, target.entityId, [BINDING.redirect, BINDING.post]);
     if (!endpoint) {
-      // saml-profiles §4.4.3.3: an SP we cannot reach makes the logout partial.
-      current = { ...current, partial: true };
+      const soap = await sloEndpointOf(rt, target.entityId, [BINDING.soap]);
+      // saml-profiles §4.4.3.3: an SP we cannot reach, or that does not log out, makes the logout partial.
+      if (!soap || !(await logoutOverSoap(rt, soap, target, current.sessionIndex))) current = { ...current, partial: true };
       continue;
     }
     const { id, document } = buildLogoutRequest({

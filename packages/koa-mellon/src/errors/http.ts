@@ -7,6 +7,7 @@ export function httpStatusOf(code: MellonErrorCode): number {
     case 'METADATA_UNAVAILABLE':
       return 503;
     case 'ARTIFACT_RESOLUTION_FAILED':
+    case 'LOGOUT_FAILED':
       return 502;
     case 'PERMISSION_DENIED':
     case 'STATUS_NOT_SUCCESS':

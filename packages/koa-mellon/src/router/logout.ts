@@ -1,8 +1,10 @@
 import type { Context } from 'koa';
 import {
   BINDING,
+  MellonError,
   buildLogoutRequest,
   buildLogoutResponse,
+  buildSoapEnvelope,
   decodePostParameter,
   decodeRedirect,
   fail,
@@ -10,17 +12,22 @@ import {
   findSignature,
   parseLogoutRequest,
   parseLogoutResponse,
+  parseSoapEnvelope,
   parseXml,
   readMessageHeader,
+  serializeXml,
+  signElement,
   verifyEnvelopedSignature,
   verifyRedirectSignature,
   type EntityDescriptor,
   type IdpSsoDescriptor,
+  type LogoutRequest,
   type ParsedXml,
   type RedirectMessage,
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
-import { readForm, readQuery } from './form.js';
+import { httpStatusOf } from '../errors/http.js';
+import { readBody, readForm, readQuery } from './form.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { safeNext } from './safe-next.js';
 import { sendSaml, signatureAlgorithmFor } from './send.js';
@@ -36,6 +43,7 @@ interface Received {
   readonly parsed: ParsedXml;
   readonly relayState?: string | undefined;
   readonly redirect?: RedirectMessage | undefined;
+  readonly soap?: boolean | undefined;
 }
 
 interface Peer {
@@ -49,6 +57,7 @@ interface Peer {
  * IdP when it has a SingleLogoutService); with one, it is the IdP's LogoutRequest or its answer to ours.
  */
 export async function logout(ctx: Context, rt: Runtime): Promise<void> {
+  if (ctx.method === 'POST' && ctx.is('text/xml', 'application/soap+xml')) return soapLogout(ctx, rt);
   const query = readQuery(ctx);
   const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : new Map<string, string>();
   const carriesMessage = ['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name));
@@ -103,16 +112,23 @@ function checkDestination(rt: Runtime, destination: string | undefined): void {
   if (destination !== undefined && destination !== rt.urls.logout) fail('DESTINATION_MISMATCH', 'Destination is not our logout URL');
 }
 
-/** IdP-initiated: end every local session of that NameID (on any instance sharing the store), answer. */
-async function answerLogoutRequest(ctx: Context, rt: Runtime, peer: Peer, message: Received): Promise<void> {
-  const { idp, entity, descriptor } = peer;
+/** A verified LogoutRequest: end every local session of that NameID (on any instance sharing the store). */
+async function endFederatedSessions(rt: Runtime, peer: Peer, message: Received): Promise<LogoutRequest> {
+  const { idp, entity } = peer;
   const request = parseLogoutRequest(message.parsed.root, { keys: idp.keys.decryptionKeys, policy: idp.policy, limits: { maxBytes: rt.maxMessageBytes } });
   checkDestination(rt, request.destination);
   if (request.notOnOrAfter && rt.clock() - idp.settings.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
   const ended = await rt.sessions.destroyFederated(entity.entityId, request.nameId.value, request.sessionIndexes);
+  rt.logger.info({ idp: entity.entityId, sessionsEnded: ended, binding: message.soap ? 'soap' : 'front-channel' }, 'koa-mellon: IdP-initiated logout');
+  return request;
+}
+
+/** IdP-initiated through the browser: end the sessions (this browser's too), answer on the front channel. */
+async function answerLogoutRequest(ctx: Context, rt: Runtime, peer: Peer, message: Received): Promise<void> {
+  const { idp, entity, descriptor } = peer;
+  const request = await endFederatedSessions(rt, peer, message);
   const current = await rt.sessions.load(ctx);
   if (current && current.record.mellon.issuer === entity.entityId && current.record.mellon.nameIdContent === request.nameId.value) await rt.sessions.destroy(ctx);
-  rt.logger.info({ idp: entity.entityId, sessionsEnded: ended }, 'koa-mellon: IdP-initiated logout');
   // Answer on the binding the request came in on when the IdP offers it (Lasso insists), else any.
   const preferred = message.redirect ? [BINDING.redirect, BINDING.post] : [BINDING.post, BINDING.redirect];
   const endpoint = findEndpoint(descriptor.singleLogoutServices, preferred);
@@ -157,4 +173,36 @@ async function startLogout(ctx: Context, rt: Runtime, next: string): Promise<voi
   rt.logger.info({ idp: peer.entity.entityId, requestId: id }, 'koa-mellon: LogoutRequest sent');
   const signingKey = peer.idp.keys.signingKey;
   sendSaml(ctx, { endpoint, parameter: 'SAMLRequest', document, signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, peer.idp.settings.signatureMethod) });
+}
+
+/**
+ * POST logout/ with a SOAP envelope (saml-bindings §3.2, saml-profiles §4.4.3.4, when `soapLogout`
+ * is on): the IdP's signed LogoutRequest over the back-channel, answered in the HTTP response by
+ * our signed LogoutResponse. A SOAP peer, not a browser: refusals are a bare status with the code.
+ */
+async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
+  try {
+    if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
+    const text = await readBody(ctx, rt.maxMessageBytes);
+    logDecoded(rt, 'LogoutRequest', text);
+    const { parsed, message: root } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
+    // The LogoutRequest inside the envelope is what is verified and read; its ID index is the document's.
+    const message: Received = { kind: 'LogoutRequest', parsed: { ...parsed, root }, soap: true };
+    const peer = await peerOf(rt, message);
+    verifySigned(peer, message);
+    const request = await endFederatedSessions(rt, peer, message);
+    const { document } = buildLogoutResponse({ issuer: rt.urls.entityId, inResponseTo: request.id, clock: rt.clock });
+    const signingKey = peer.idp.keys.signingKey;
+    if (signingKey) signElement(document.documentElement, { privateKey: signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, peer.idp.settings.signatureMethod) });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'text/xml';
+    ctx.body = serializeXml(buildSoapEnvelope(document.documentElement));
+  } catch (err) {
+    const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
+    if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon: SOAP LogoutRequest refused');
+    else rt.logger.error({ err }, 'koa-mellon: unexpected error');
+    ctx.status = httpStatusOf(code);
+    ctx.type = 'text/plain';
+    ctx.body = code;
+  }
 }

@@ -14,6 +14,7 @@ export function spMetadataXml(rt: Runtime): string {
     assertionConsumerServiceUrl: rt.urls.login,
     assertionConsumerServiceBindings: ordered,
     singleLogoutServiceUrl: rt.urls.logout,
+    singleLogoutServiceBindings: rt.settings.soapLogout ? [BINDING.redirect, BINDING.post, BINDING.soap] : [BINDING.redirect, BINDING.post],
     certificates: rt.global.keys.certificates.map((der) => `-----BEGIN CERTIFICATE-----\n${der}\n-----END CERTIFICATE-----\n`),
     nameIdFormats: settings.nameIdFormats,
     authnRequestsSigned: settings.requestsSigned && rt.global.keys.signingKey !== undefined,

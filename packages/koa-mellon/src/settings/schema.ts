@@ -60,6 +60,7 @@ export const SETTINGS_SCHEMA = {
   discoveryServiceUrl: { kind: 'url', mellon: 'DISCOVERY_SERVICE_URL', perIdp: false, doc: 'With several IdPs and no `entityID` chosen, send the user to this discovery service instead of our own IdP list.' },
   organization: { kind: 'object', mellon: 'ORGANIZATION', perIdp: false, doc: '`{ names, displayNames, urls }` published in SP metadata.' },
   contactPersons: { kind: 'object', mellon: 'CONTACT_PERSONS', default: [], perIdp: false, doc: 'Contacts published in SP metadata.' },
+  soapLogout: { kind: 'boolean', default: false, perIdp: false, doc: 'Also take IdP LogoutRequests over the SOAP back-channel at `logout/` (signed both ways), and publish that SingleLogoutService in SP metadata. For IdPs that log SPs out without the browser.' },
   maxMessageBytes: { kind: 'bytes', default: 256 * 1024, perIdp: false, doc: 'Largest SAML message accepted, checked before decoding.', security: 'Bounds CPU and memory spent on unauthenticated input.' },
 
   // Keys and requests.

@@ -26,18 +26,27 @@ export function parseSoapEnvelope(xml: string, limits?: ParseLimits): { parsed: 
   return { parsed, message: children[0] as Element };
 }
 
+export interface SoapCallOptions {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly verifyTls?: boolean | undefined;
+  /** The code of transport failures: what the exchange was for. Default ARTIFACT_RESOLUTION_FAILED. */
+  readonly errorCode?: 'ARTIFACT_RESOLUTION_FAILED' | 'LOGOUT_FAILED' | undefined;
+}
+
 /**
  * Posts a SOAP message and returns the response text (saml-bindings §3.2.3.3), over node:http(s)
  * so that TLS verification (on unless `verifyTls: false`), the timeout and the size cap are ours.
  * Redirects are not followed: a back-channel answer comes from the endpoint itself.
  */
-export async function postSoap(url: string, xml: string, options: { timeoutMs: number; maxBytes: number; verifyTls?: boolean | undefined }): Promise<string> {
+export async function postSoap(url: string, xml: string, options: SoapCallOptions): Promise<string> {
+  const code = options.errorCode ?? 'ARTIFACT_RESOLUTION_FAILED';
   const target = new URL(url);
-  if (target.protocol !== 'https:' && target.protocol !== 'http:') fail('ARTIFACT_RESOLUTION_FAILED', 'SOAP endpoint is not http(s)');
+  if (target.protocol !== 'https:' && target.protocol !== 'http:') fail(code, 'SOAP endpoint is not http(s)');
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const body = Buffer.from(xml, 'utf8');
   return new Promise<string>((resolve, reject) => {
-    const failWith = (message: string, cause?: unknown) => reject(new MellonError('ARTIFACT_RESOLUTION_FAILED', message, cause === undefined ? undefined : { cause }));
+    const failWith = (message: string, cause?: unknown) => reject(new MellonError(code, message, cause === undefined ? undefined : { cause }));
     const request = send(
       target,
       {

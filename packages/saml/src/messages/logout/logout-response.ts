@@ -6,7 +6,8 @@ import { buildStatus, generateId, readMessageHeader, readResponseStatus, type Me
 
 export interface LogoutResponseOptions {
   readonly issuer: string;
-  readonly destination: string;
+  /** Required by the front-channel bindings (signed messages); optional over SOAP. */
+  readonly destination?: string | undefined;
   readonly inResponseTo: string;
   readonly status?: StatusInput | undefined;
   readonly id?: string | undefined;

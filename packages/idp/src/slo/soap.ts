@@ -1,0 +1,63 @@
+import {
+  LOGOUT_REASON,
+  MellonError,
+  buildLogoutRequest,
+  buildSoapEnvelope,
+  fail,
+  findSignature,
+  parseLogoutResponse,
+  parseSoapEnvelope,
+  postSoap,
+  serializeXml,
+  signElement,
+  verifyEnvelopedSignature,
+  type Endpoint,
+} from '@koa-mellon/saml';
+import type { IdpRuntime } from '../runtime.js';
+import type { IdpUser } from '../settings/types.js';
+import type { VisitedSp } from '../state/sessions.js';
+import { signingOptions } from '../sso/issue.js';
+
+/** How long an SP may take to answer a back-channel LogoutRequest. */
+export const SOAP_LOGOUT_TIMEOUT_MS = 5000;
+
+/**
+ * Tells one SP over the SOAP back-channel (saml-bindings §3.2, saml-profiles §4.4.3.4): our signed
+ * LogoutRequest, and its LogoutResponse back, which must be signed with a key of its metadata,
+ * from it, to this request, and Success. Any failure is logged and reported as false (the logout
+ * becomes partial); it never stops the logout of the other SPs.
+ */
+export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, endpoint: Endpoint, target: VisitedSp, sessionIndex: string | undefined): Promise<boolean> {
+  try {
+    const sp = await rt.spByEntityId(target.entityId);
+    const { id, document } = buildLogoutRequest({
+      issuer: rt.urls.entityId,
+      destination: endpoint.location,
+      nameId: target.nameId,
+      sessionIndexes: sessionIndex === undefined ? [] : [sessionIndex],
+      reason: LOGOUT_REASON.user,
+      clock: rt.clock,
+    });
+    signElement(document.documentElement, signingOptions(rt));
+    const text = await postSoap(endpoint.location, serializeXml(buildSoapEnvelope(document.documentElement)), {
+      timeoutMs: SOAP_LOGOUT_TIMEOUT_MS,
+      maxBytes: rt.maxMessageBytes,
+      verifyTls: sp.sp.settings.verifySslCertificate,
+      errorCode: 'LOGOUT_FAILED',
+    });
+    const { parsed, message } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
+    const signature = findSignature(message);
+    if (!signature) fail('SIGNATURE_MISSING', 'back-channel LogoutResponse is not signed');
+    verifyEnvelopedSignature(message, signature, { keys: sp.descriptor.signingKeys, ids: parsed.ids });
+    const response = parseLogoutResponse(message);
+    if (response.issuer !== target.entityId) fail('ISSUER_MISMATCH', 'back-channel LogoutResponse from another issuer');
+    if (response.inResponseTo !== id) fail('IN_RESPONSE_TO_MISMATCH', 'back-channel LogoutResponse to another request');
+    if (!response.success) fail('LOGOUT_FAILED', 'the SP did not log out');
+    rt.logger.info({ sp: target.entityId }, 'koa-mellon idp: SP logged out over SOAP');
+    return true;
+  } catch (err) {
+    if (!(err instanceof MellonError)) throw err;
+    rt.logger.warn({ sp: target.entityId, code: err.code, reason: err.message }, 'koa-mellon idp: back-channel logout failed');
+    return false;
+  }
+}

@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import { BINDING, STATUS, parseLogoutResponse } from '@koa-mellon/saml';
+import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
+import type { Browser } from './helpers/browser.js';
+import { nextOf, redirectMessage } from './helpers/saml.js';
+import { IdpServer, startWorld, type SpServer, type World } from './helpers/world.js';
+
+/** The SP's metadata with only its SOAP SingleLogoutService left: the IdP must use the back-channel. */
+function soapOnlySlo(metadata: string): string {
+  const stripped = metadata.replace(/<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2\.0:bindings:HTTP-(Redirect|POST)"[^>]*\/>/g, '');
+  expect(stripped).to.include(`Binding="${BINDING.soap}"`).and.not.include('bindings:HTTP-Redirect');
+  return stripped;
+}
+
+// saml-profiles §4.4.3.4: an SP that offers only the SOAP back-channel is told directly by the
+// IdP, during the same single logout, while the browser visits the others.
+describe('@koa-mellon/idp single logout over the SOAP back-channel (koa-mellon SP with soapLogout)', () => {
+  let world: World;
+  let browser: Browser;
+  let front: SpServer;
+  let back: SpServer;
+  before(requireXmlsec);
+  afterEach(() => world.stop());
+
+  /** Two SPs, the second reachable over SOAP only (on its real 127.0.0.1 URL); the user logged in to both. */
+  async function start(backSoapLogout: boolean): Promise<void> {
+    world = await startWorld({ sps: [{}, { origin: 'local', settings: { soapLogout: backSoapLogout } }] });
+    browser = world.browser;
+    [front, back] = world.sps as [SpServer, SpServer];
+    await world.idp.stop();
+    const backMetadata = backSoapLogout ? soapOnlySlo(await back.metadata()) : soapOnlySlo((await back.metadata()).replace(`Binding="${BINDING.redirect}" Location="${back.mellon.urls.logout}"`, `Binding="${BINDING.soap}" Location="${back.mellon.urls.logout}"`));
+    world.idp = await IdpServer.start(browser, [{ metadata: await front.metadata() }, { metadata: backMetadata }]);
+    const atLogin = await browser.go(`${front.mellon.urls.login}?next=/`);
+    await browser.go(world.idp.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
+    await browser.go(`${back.mellon.urls.login}?next=/`);
+    expect((await front.whoami()).user).to.not.equal(null);
+    expect((await back.whoami()).user).to.not.equal(null);
+  }
+
+  it('publishes the SOAP SingleLogoutService in the SP metadata only with soapLogout', async () => {
+    await start(true);
+    expect(await back.metadata()).to.include(`<md:SingleLogoutService Binding="${BINDING.soap}" Location="${back.mellon.urls.logout}"/>`);
+    expect(await front.metadata()).to.not.include(BINDING.soap);
+  });
+
+  it('started at the other SP: the SOAP SP is logged out server-side, the initiator gets Success', async () => {
+    await start(true);
+    const done = await browser.go(`${front.mellon.urls.logout}?next=/bye`);
+    expect(done.url).to.equal('https://sp.example.test/bye');
+    // The browser never went to the SOAP SP; its session ended all the same.
+    expect(done.history.some((step) => step.url.startsWith(back.origin))).to.equal(false);
+    expect((await back.whoami()).user).to.equal(null);
+    const answer = done.history.find((step) => step.url.startsWith(`${front.mellon.urls.logout}?SAMLResponse=`));
+    expect(parseLogoutResponse(redirectMessage(answer?.url ?? '').parsed.root).statusCodes).to.deep.equal([STATUS.success]);
+  });
+
+  it('started at the IdP: the front-channel SP through the browser, the SOAP SP directly, then next', async () => {
+    await start(true);
+    const done = await browser.go(world.idp.idp.logoutUrl('/bye'));
+    expect(done.url).to.equal(world.idp.url('/bye'));
+    expect((await front.whoami()).user).to.equal(null);
+    expect((await back.whoami()).user).to.equal(null);
+  });
+
+  it('an SP that refuses the SOAP LogoutRequest keeps its session, and the logout is reported partial', async () => {
+    // Its metadata (as the IdP has it) claims SOAP logout, but the SP has soapLogout off: it answers 400.
+    await start(false);
+    const done = await browser.go(`${front.mellon.urls.logout}?next=/bye`);
+    expect(done.url).to.equal('https://sp.example.test/bye');
+    expect((await back.whoami()).user).to.not.equal(null);
+    const answer = done.history.find((step) => step.url.startsWith(`${front.mellon.urls.logout}?SAMLResponse=`));
+    expect(parseLogoutResponse(redirectMessage(answer?.url ?? '').parsed.root).statusCodes).to.deep.equal([STATUS.success, STATUS.partialLogout]);
+  });
+});
+
+describe('koa-mellon SOAP logout/ endpoint refusals', () => {
+  let world: World;
+  before(requireXmlsec);
+  afterEach(() => world.stop());
+
+  it('an unsigned or foreign SOAP LogoutRequest gets a bare status with its code (a SOAP peer, not a browser)', async () => {
+    world = await startWorld({ sps: [{ origin: 'local', settings: { soapLogout: true } }] });
+    const sp = world.sps[0] as SpServer;
+    const envelope = (request: string) => `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${request}</soap:Body></soap:Envelope>`;
+    const request = (issuer: string) =>
+      `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="${new Date().toISOString()}"><saml:Issuer>${issuer}</saml:Issuer><saml:NameID>x</saml:NameID></samlp:LogoutRequest>`;
+    const post = (body: string) => fetch(sp.mellon.urls.logout, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+    const unsigned = await post(envelope(request(world.idp.idp.urls.entityId)));
+    expect([unsigned.status, await unsigned.text()]).to.deep.equal([400, 'SIGNATURE_MISSING']);
+    const foreign = await post(envelope(request('https://evil.example/idp')));
+    expect([foreign.status, await foreign.text()]).to.deep.equal([400, 'ISSUER_MISMATCH']);
+    const notSoap = await post('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>');
+    expect(await notSoap.text()).to.equal('MESSAGE_TYPE_UNEXPECTED');
+  });
+});
