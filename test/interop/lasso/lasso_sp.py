@@ -1,0 +1,253 @@
+#!/usr/bin/python3
+"""A Lasso SP that does what mod_auth_mellon 0.18 does with Lasso, for koa-mellon's IdP.
+
+Usage: lasso_sp.py CONFIG_JSON
+  CONFIG_JSON: {"entityId", "endpoint": the MellonEndpointPath URL, "key", "cert", "idpMetadata": FILE}
+It prints one JSON line {"ready": true, "metadata": <SP metadata as mellon_create_metadata writes it>},
+then answers one JSON command per stdin line with one JSON line (the test plays the browser):
+  {"op": "login", "relayState"?, "sign"?, "isPassive"?} -> {"url", "id"}   (AuthnRequest, HTTP-Redirect)
+  {"op": "acs", "SAMLResponse"}        -> {"nameId", "nameIdFormat", "attributes", "sessionIndex", ...}
+  {"op": "logout", "relayState"?}      -> {"url", "id"}   (LogoutRequest for the last login, HTTP-Redirect)
+  {"op": "slo", "url"}                 -> a LogoutResponse's outcome, or our answer to a LogoutRequest
+  {"op": "sessions"}                   -> {"nameIds": the NameIDs of the sessions held}
+Every failure answers {"ok": false, "error": <Lasso exception class, or Refused>, "message"}.
+
+Lasso verifies signatures and decrypts, but it does NOT check an assertion's Conditions
+(NotBefore, NotOnOrAfter, Audience), its SubjectConfirmationData (Recipient, validity) nor the
+Response's Destination: mod_auth_mellon does that itself (auth_mellon_handler.c,
+am_handle_reply_common, am_validate_subject, am_validate_conditions), and so does check_mellon()
+here, with mellon's 60-second tolerance. Runs with Debian's /usr/bin/python3 (python3-lasso 2.8.1).
+"""
+import calendar
+import json
+import sys
+import time
+import traceback
+from urllib.parse import parse_qs, urlsplit
+
+import lasso
+
+SKEW = 60  # seconds, as mod_auth_mellon (t - 60000000 in microseconds)
+BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer'
+REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect'
+POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST'
+
+
+class Refused(Exception):
+    """A check mod_auth_mellon makes on top of Lasso failed (it answers 400 Bad Request)."""
+
+
+def read(path):
+    with open(path, encoding='utf-8') as f:
+        return f.read()
+
+
+def mellon_metadata(entity_id, endpoint, cert_pem):
+    """The SP metadata mellon_create_metadata.sh writes (mod_auth_mellon 0.18)."""
+    cert = ''.join(line for line in cert_pem.splitlines() if not line.startswith('-----'))
+    key_info = ('<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>'
+                '<ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo>' % cert)
+    return (
+        '<EntityDescriptor entityID="%(id)s" xmlns="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">\n'
+        '  <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="true">\n'
+        '    <KeyDescriptor use="encryption">%(key)s</KeyDescriptor>\n'
+        '    <KeyDescriptor use="signing">%(key)s</KeyDescriptor>\n'
+        '    <SingleLogoutService Binding="%(redirect)s" Location="%(base)s/logout"/>\n'
+        '    <SingleLogoutService Binding="%(post)s" Location="%(base)s/logout"/>\n'
+        '    <AssertionConsumerService Binding="%(post)s" Location="%(base)s/postResponse" index="0"/>\n'
+        '  </SPSSODescriptor>\n'
+        '</EntityDescriptor>\n'
+    ) % {'id': entity_id, 'key': key_info, 'base': endpoint, 'redirect': REDIRECT, 'post': POST}
+
+
+def parse_instant(value):
+    """xs:dateTime in UTC (mellon refuses anything but a trailing Z); fractions are dropped."""
+    if not value.endswith('Z'):
+        raise Refused('timestamp not in UTC: ' + value)
+    return calendar.timegm(time.strptime(value[:19], '%Y-%m-%dT%H:%M:%S'))
+
+
+def check_mellon(login, acs_url, provider_id):
+    """am_handle_reply_common + am_validate_subject + am_validate_conditions."""
+    if login.nameIdentifier is None:
+        raise Refused('no acceptable name identifier')
+    response = login.response
+    if response.destination and response.destination != acs_url:
+        raise Refused('Destination is not our ACS')
+    if len(response.assertion or ()) != 1:
+        raise Refused('expected exactly one assertion')
+    assertion = response.assertion[0]
+    now = time.time()
+    confirmation = assertion.subject.subjectConfirmation if assertion.subject else None
+    if confirmation is not None:
+        if confirmation.method != BEARER:
+            raise Refused('SubjectConfirmation Method is not bearer')
+        data = confirmation.subjectConfirmationData
+        if data is not None:
+            if data.notBefore and parse_instant(data.notBefore) - SKEW > now:
+                raise Refused('SubjectConfirmationData NotBefore in the future')
+            if data.notOnOrAfter and now >= parse_instant(data.notOnOrAfter) + SKEW:
+                raise Refused('SubjectConfirmationData NotOnOrAfter in the past')
+            if data.recipient and data.recipient != acs_url:
+                raise Refused('SubjectConfirmationData Recipient is not our ACS')
+    conditions = assertion.conditions
+    if conditions is not None:
+        if conditions.condition:
+            raise Refused('unsupported condition')
+        if conditions.notBefore and parse_instant(conditions.notBefore) - SKEW > now:
+            raise Refused('Conditions NotBefore in the future')
+        if conditions.notOnOrAfter and now >= parse_instant(conditions.notOnOrAfter) + SKEW:
+            raise Refused('Conditions NotOnOrAfter in the past')
+        for restriction in conditions.audienceRestriction or ():
+            if restriction.audience != provider_id:
+                raise Refused('Audience is not our entityID')
+    return assertion
+
+
+def attribute_values(assertion):
+    """add_attributes(): each AttributeValue's children, dumped and concatenated."""
+    result = {}
+    for statement in assertion.attributeStatement or ():
+        for attribute in statement.attribute or ():
+            for value in attribute.attributeValue or ():
+                content = ''.join(node.content if isinstance(node, lasso.MiscTextNode) else node.dump() for node in value.any or ())
+                result.setdefault(attribute.name, []).append(content)
+    return result
+
+
+class Sp:
+    def __init__(self, conf):
+        self.entity_id = conf['entityId']
+        self.acs_url = conf['endpoint'] + '/postResponse'
+        self.own_metadata = mellon_metadata(conf['entityId'], conf['endpoint'], read(conf['cert']))
+        self.server = lasso.Server.newFromBuffers(self.own_metadata, read(conf['key']), None, read(conf['cert']))
+        self.server.signatureMethod = lasso.SIGNATURE_METHOD_RSA_SHA256  # MellonSignatureMethod rsa-sha256
+        self.server.setEncryptionPrivateKey(conf['key'])
+        self.server.addProviderFromBuffer(lasso.PROVIDER_ROLE_IDP, read(conf['idpMetadata']))
+        self.idp = next(iter(self.server.providerIds))
+        self.sent_authn = set()  # IDs of the AuthnRequests we sent
+        self.sent_logout = {}    # LogoutRequest ID -> the NameID it logs out
+        self.sessions = {}       # NameID -> Lasso session dump (mellon's session cache)
+        self.current = None      # the browser's session (mellon's cookie): the last NameID logged in
+
+    def login(self, cmd):
+        """am_init_authn_request_common."""
+        login = lasso.Login(self.server)
+        login.initAuthnRequest(self.idp, lasso.HTTP_METHOD_REDIRECT)
+        request = login.request
+        request.forceAuthn = False
+        request.isPassive = bool(cmd.get('isPassive', False))
+        request.nameIdPolicy.allowCreate = True
+        request.consent = lasso.SAML2_CONSENT_IMPLICIT
+        request.assertionConsumerServiceUrl = self.acs_url
+        if not cmd.get('sign', True):
+            login.setSignatureHint(lasso.PROFILE_SIGNATURE_HINT_FORBID)
+        login.msgRelayState = cmd.get('relayState', '')
+        login.buildAuthnRequestMsg()
+        self.sent_authn.add(request.iD)
+        return {'url': login.msgUrl, 'id': request.iD}
+
+    def acs(self, cmd):
+        """am_handle_post_reply."""
+        login = lasso.Login(self.server)
+        login.processAuthnResponseMsg(cmd['SAMLResponse'])  # signatures, decryption, status
+        assertion = check_mellon(login, self.acs_url, self.entity_id)
+        in_response_to = login.response.inResponseTo
+        # mellon only requires its cookie when InResponseTo is set; this SP also knows the IDs it sent.
+        if in_response_to is not None:
+            if in_response_to not in self.sent_authn:
+                raise Refused('InResponseTo names no request of ours')
+            self.sent_authn.discard(in_response_to)
+        login.acceptSso()
+        name_id = login.nameIdentifier
+        self.sessions[name_id.content] = login.session.dump()
+        self.current = name_id.content
+        authn = assertion.authnStatement[0] if assertion.authnStatement else None
+        return {
+            'nameId': name_id.content,
+            'nameIdFormat': name_id.format,
+            'spNameQualifier': name_id.sPNameQualifier,
+            'attributes': attribute_values(assertion),
+            'sessionIndex': authn.sessionIndex if authn else None,
+            'authnContext': authn.authnContext.authnContextClassRef if authn and authn.authnContext else None,
+            'inResponseTo': in_response_to,
+            'encrypted': bool(login.response.encryptedAssertion),
+        }
+
+    def logout(self, cmd):
+        """am_handle_logout (SP-initiated): a LogoutRequest for the session's NameID."""
+        name_id = self.current
+        if name_id not in self.sessions:
+            raise Refused('not logged in')
+        logout = lasso.Logout(self.server)
+        logout.setSessionFromDump(self.sessions[name_id])
+        logout.initRequest(self.idp, lasso.HTTP_METHOD_REDIRECT)
+        logout.msgRelayState = cmd.get('relayState', '')
+        logout.buildRequestMsg()
+        self.sent_logout[logout.request.iD] = name_id
+        return {'url': logout.msgUrl, 'id': logout.request.iD}
+
+    def slo(self, cmd):
+        query = urlsplit(cmd['url']).query  # raw: the detached signature covers these octets
+        params = parse_qs(query)
+        if 'SAMLResponse' in params:
+            # am_handle_logout_response: Lasso verifies the signature and the status.
+            logout = lasso.Logout(self.server)
+            logout.processResponseMsg(query)
+            in_response_to = logout.response.inResponseTo
+            if in_response_to not in self.sent_logout:
+                raise Refused('InResponseTo names no request of ours')
+            name_id = self.sent_logout.pop(in_response_to)
+            self.sessions.pop(name_id, None)
+            status = logout.response.status.statusCode
+            return {
+                'kind': 'LogoutResponse',
+                'status': status.value,
+                'subStatus': status.statusCode.value if status.statusCode else None,
+                'inResponseTo': in_response_to,
+                # mellon reads RelayState from the query itself (am_handle_logout_response).
+                'relayState': params.get('RelayState', [None])[0],
+            }
+        # am_handle_logout_request: verify, find the session by NameID, validate, answer.
+        logout = lasso.Logout(self.server)
+        logout.processRequestMsg(query)
+        name_id = logout.nameIdentifier.content
+        session = self.sessions.pop(name_id, None)
+        if session is not None:
+            logout.setSessionFromDump(session)
+        validate_error = None
+        try:
+            logout.validateRequest()
+        except lasso.Error as err:  # mellon logs these and still answers (with the status Lasso set)
+            validate_error = type(err).__name__
+        logout.buildResponseMsg()
+        return {
+            'kind': 'LogoutRequest',
+            'nameId': name_id,
+            'sessionIndexes': list(logout.request.sessionIndexes or ()),
+            'hadSession': session is not None,
+            'validateError': validate_error,
+            'url': logout.msgUrl,
+        }
+
+    def sessions_held(self, _cmd):
+        return {'nameIds': sorted(self.sessions)}
+
+
+def main():
+    sp = Sp(json.loads(sys.argv[1]))
+    print(json.dumps({'ready': True, 'metadata': sp.own_metadata}), flush=True)
+    ops = {'login': sp.login, 'acs': sp.acs, 'logout': sp.logout, 'slo': sp.slo, 'sessions': sp.sessions_held}
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        cmd = json.loads(line)
+        try:
+            answer = {'ok': True, **ops[cmd['op']](cmd)}
+        except Exception as err:  # the test reads the class of what the peer refused with
+            answer = {'ok': False, 'error': type(err).__name__, 'message': str(err)[:500], 'trace': traceback.format_exc(limit=3)[-800:]}
+        print(json.dumps(answer), flush=True)
+
+
+if __name__ == '__main__':
+    main()
