@@ -14,3 +14,10 @@ describe('docs/settings.md', () => {
     expect(readFileSync(SETTINGS_DOCS_PATH, 'utf8')).to.equal(renderSettingsDocs());
   });
 });
+
+describe('docs/idp-settings.md', () => {
+  it('matches the documented IdP settings types (regenerate: npm run docs:idp-settings)', async () => {
+    const { IDP_SETTINGS_DOCS_PATH, renderIdpSettingsDocs } = await import('../../scripts/idp-settings-docs.js');
+    expect(readFileSync(IDP_SETTINGS_DOCS_PATH, 'utf8')).to.equal(renderIdpSettingsDocs());
+  });
+});

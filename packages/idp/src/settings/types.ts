@@ -52,8 +52,11 @@ export interface ServiceProviderSettings<U extends IdpUser = IdpUser> {
   readonly entityId?: string | undefined;
   /** Certificates that must have signed the metadata. */
   readonly metadataSigningCertificates?: readonly string[] | undefined;
+  /** Seconds a metadata download may take. Default 10. */
   readonly metadataHttpTimeout?: number | undefined;
+  /** Seconds between background refreshes of `metadataUrl`. Default 3600. */
   readonly metadataCacheTime?: number | undefined;
+  /** Verify TLS for `metadataUrl` and the SOAP back-channel. Default true. */
   readonly verifySslCertificate?: boolean | undefined;
   /** What this SP receives. Default: nothing but the NameID. */
   readonly attributes?: AttributeRelease<U> | undefined;
@@ -131,6 +134,7 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly entityId?: string | undefined;
   /** Signing key (PEM text or path). */
   readonly privateKey?: string | undefined;
+  /** Passphrase of `privateKey`. */
   readonly privateKeyPassword?: string | undefined;
   /** More keys (PEM, or `[pem, password]`); the first signs when `privateKey` is unset. */
   readonly privateKeys?: readonly (string | readonly [string, string])[] | undefined;
@@ -138,6 +142,7 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly publicKeys: readonly string[];
   /** At least 32 characters: keys the pairwise persistent NameIDs. Changing it changes every NameID. */
   readonly secret: string;
+  /** The SPs this IdP answers (see the table below); requests from any other entityID are refused. */
   readonly serviceProviders: readonly ServiceProviderSettings<U>[];
   /** The logged-in user of this request (your session), or null. */
   readonly authenticate: (ctx: Context) => U | null | undefined | Promise<U | null | undefined>;
@@ -151,7 +156,7 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
    * Without it, the page is shown to SPs with `askConsent`.
    */
   readonly consent?: ((ctx: Context, sp: ServiceProviderInfo, user: U) => ConsentAnswer | Promise<ConsentAnswer>) | undefined;
-  /** Show the consent page before every SP's first release (per SP: `askConsent`). Default false. */
+  /** Show the consent page before releasing to any SP, unless the user asked to remember a consent (per SP: `askConsent`). Default false. */
   readonly askConsent?: boolean | undefined;
   /** Seconds a consent the user asked to remember lasts. Default one year. */
   readonly consentLifetime?: number | undefined;
@@ -177,13 +182,20 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly signatureAlgorithm?: string | undefined;
   /** Largest SAML message accepted. Default 256 KiB. */
   readonly maxMessageBytes?: number | undefined;
+  /** Where copies of `metadataUrl` downloads are kept (served when the URL is down). Default `.cache/koa-mellon/metadata` in the working directory. */
   readonly metadataCacheDir?: string | undefined;
+  /** The IdP's cookie: `{ name, sameSite, secure, domain }`; default `idp.sid`, Lax, secure on https. */
   readonly cookie?: IdpCookieOptions | undefined;
   /** The "continue" link of error pages. Default `/`. */
   readonly errorUrl?: string | undefined;
+  /** Published in the IdP metadata. */
   readonly organization?: Organization | undefined;
+  /** Published in the IdP metadata. */
   readonly contactPersons?: readonly ContactPerson[] | undefined;
+  /** pino-style `{ debug, info, warn, error }(obj, msg)`. Default: silent. */
   readonly logger?: IdpLogger | undefined;
+  /** Each SP metadata load, refresh or failure (as the SP's `onMetadataEvent`). */
   readonly onMetadataEvent?: ((event: MetadataEvent) => void) | undefined;
+  /** Milliseconds since the epoch; injectable for tests. Default `Date.now`. */
   readonly clock?: Clock | undefined;
 }

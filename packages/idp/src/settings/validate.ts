@@ -1,6 +1,6 @@
 import { readPem } from 'koa-mellon';
 import { ConfigError } from '@koa-mellon/saml';
-import type { IdpSettings, IdpUser } from './types.js';
+import type { IdpSettings, IdpUser, ServiceProviderSettings } from './types.js';
 
 /**
  * The kinds a setting may have. Each key of the IdP and of a service provider entry is listed
@@ -9,7 +9,7 @@ import type { IdpSettings, IdpUser } from './types.js';
  */
 type Kind = 'url' | 'string' | 'boolean' | 'positive' | 'pems' | 'pem' | 'privateKeys' | 'function' | 'object' | 'array' | 'nameIdFormat' | 'attributes';
 
-const IDP_KEYS: Readonly<Record<string, Kind>> = {
+const IDP_KEYS = {
   baseUrl: 'url',
   entityId: 'string',
   privateKey: 'pem',
@@ -43,9 +43,9 @@ const IDP_KEYS: Readonly<Record<string, Kind>> = {
   logger: 'object',
   onMetadataEvent: 'function',
   clock: 'function',
-};
+} as const satisfies Readonly<Record<string, Kind>>;
 
-const SP_KEYS: Readonly<Record<string, Kind>> = {
+const SP_KEYS = {
   metadata: 'string',
   metadataPath: 'string',
   metadataUrl: 'url',
@@ -66,7 +66,13 @@ const SP_KEYS: Readonly<Record<string, Kind>> = {
   authnContextClassRef: 'string',
   encryptionAlgorithm: 'string',
   askConsent: 'boolean',
-};
+} as const satisfies Readonly<Record<string, Kind>>;
+
+// Compile-time guard: the tables above list exactly the keys of the settings types (whose doc
+// comments docs/idp-settings.md is generated from).
+type Mismatch<T, Table> = [Exclude<keyof T, keyof Table>, Exclude<keyof Table, keyof T>];
+type InSync = [Mismatch<IdpSettings, typeof IDP_KEYS>, Mismatch<ServiceProviderSettings, typeof SP_KEYS>] extends [[never, never], [never, never]] ? true : never;
+export const IDP_SETTINGS_IN_SYNC: InSync = true;
 
 const REQUIRED = ['baseUrl', 'publicKeys', 'secret', 'serviceProviders', 'authenticate', 'loginUrl'] as const;
 const NAME_ID_FORMATS: ReadonlySet<unknown> = new Set(['persistent', 'transient', 'emailAddress', 'unspecified']);
