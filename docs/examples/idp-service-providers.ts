@@ -25,6 +25,7 @@ export function serviceProviders(hrMetadataXml: string, wikiMetadataUrl: string)
       attributes: { groups: 'groups' },
       sessionLifetime: 3600, // SessionNotOnOrAfter: one hour for this SP
       signResponse: true, // some SPs want the Response signed too
+      askConsent: true, // the consent page lists what the wiki gets; the user accepts or declines
     },
   ];
 }

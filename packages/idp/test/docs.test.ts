@@ -54,8 +54,11 @@ describe('docs/idp.md', () => {
       expect(atHr?.attributes).to.deep.include({ mail: ['carol@example.test'], displayName: ['Carol'], eduPersonAffiliation: ['staff', 'member'] });
       expect(atHr?.attributes['urn:oid:0.9.2342.19200300.100.1.3']).to.deep.equal(['carol@example.test']);
 
-      // The wiki: single sign-on (no login page), NameID = e-mail, groups released.
-      const atWiki = await browser.go(`${wiki.mellon.urls.login}?next=/pages`);
+      // The wiki: single sign-on (no login page), but a consent page first; NameID = e-mail, groups released.
+      const consent = await browser.go(`${wiki.mellon.urls.login}?next=/pages`);
+      expect(consent.body).to.include('Share your information?').and.include('<th scope="row">groups</th><td>staff</td>');
+      const key = /name="k" value="([0-9a-f]{32})"/.exec(consent.body ?? '')?.[1] ?? '';
+      const atWiki = await browser.go(idp.urls.consent, { form: { k: key, decision: 'accept', remember: '1' } });
       expect(atWiki.url).to.equal(`${wikiOrigin}/pages`);
       const wikiSession = (await wiki.whoami()).mellon;
       expect(wikiSession?.nameIdContent).to.equal('carol@example.test');

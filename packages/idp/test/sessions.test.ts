@@ -96,4 +96,14 @@ describe('IdP sessions: the SPs a session visited', () => {
       for (const sp of sps) expect((await one.findByNameId(sp, `nid-${sp}`))?.id).to.equal(record.id);
     });
   });
+
+  it('lives under idp-* namespaces, prefixed by the base store’s own namespace (apps sharing one Redis)', async () => {
+    expect(createIdpStores(new Keyv()).sessions.namespace).to.equal('idp-sessions');
+    const shared = new Keyv({ namespace: 'acme' });
+    const stores = createIdpStores(shared);
+    expect(stores.sessions.namespace).to.equal('acme-idp-sessions');
+    await stores.atomic.setIfAbsent('k', 1, 1000);
+    expect(await createIdpStores(new Keyv({ store: shared.store, namespace: 'other' })).atomic.get('k')).to.equal(undefined);
+    expect(await createIdpStores(new Keyv({ store: shared.store, namespace: 'acme' })).atomic.get('k')).to.equal(1);
+  });
 });

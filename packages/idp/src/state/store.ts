@@ -10,18 +10,20 @@ export interface IdpStores {
 }
 
 /**
- * Views of `base` (default: in memory) under `idp-*` namespaces that throw instead of failing
- * open; the atomic operations are koa-mellon's (native on Redis).
+ * Views of `base` (default: in memory) under `idp-*` namespaces (`<namespace>-idp-*` when `base`
+ * has its own namespace, as koa-mellon's stores do) that throw instead of failing open; the atomic
+ * operations are koa-mellon's (native on Redis).
  */
 export function createIdpStores(base: Keyv = new Keyv()): IdpStores {
   const adapter: unknown = base.store;
+  const prefix = base.namespace && base.namespace !== 'keyv' ? `${base.namespace}-idp` : 'idp';
   const view = (namespace: string): Keyv => {
     // Keyv accepts any storage adapter; the caller's is passed on untouched.
-    const keyv = new Keyv({ store: adapter as never, namespace: `idp-${namespace}`, throwOnErrors: true });
+    const keyv = new Keyv({ store: adapter as never, namespace: `${prefix}-${namespace}`, throwOnErrors: true });
     keyv.on('error', () => {
       // Thrown to the caller (throwOnErrors); the listener keeps them from being unhandled.
     });
     return keyv;
   };
-  return { sessions: view('sessions'), logouts: view('logouts'), consents: view('consents'), atomic: createAtomicStore(base, 'idp-atomic') };
+  return { sessions: view('sessions'), logouts: view('logouts'), consents: view('consents'), atomic: createAtomicStore(base, `${prefix}-atomic`) };
 }
