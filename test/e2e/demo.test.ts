@@ -83,7 +83,12 @@ describe('the demo (npm run demo) in Chromium', function () {
       const api = await page.request.get(url('ACME_PORT', '/api/me'));
       expect(await api.json()).to.deep.include({ username: email, email });
 
-      await Promise.all([page.waitForURL(url('STATS_PORT')), page.click('#statistics')]);
+      // Stats asks consent: the IdP lists what Stats would receive.
+      await Promise.all([page.waitForURL(url('IDP_PORT', '/saml/sso/init/**')), page.click('#statistics')]);
+      expect(await page.textContent('h1')).to.equal('Share your information?');
+      expect(await page.textContent('body')).to.include('Stats will receive').and.include(email).and.include(name);
+      await screenshot(page, `demo-consent-${username}`);
+      await Promise.all([page.waitForURL(url('STATS_PORT')), page.click('button[value=accept]')]);
       expect(await page.textContent('#hello')).to.include(`Statistics for ${name}`);
       await screenshot(page, `demo-stats-${username}`);
 

@@ -11,8 +11,11 @@ const USER_COOKIE = 'demo-idp.user';
 export interface IdpAppOptions {
   readonly origin: string;
   readonly dataDir: string;
-  /** The SPs' metadata URLs: the IdP fetches (and caches) their metadata from there. */
-  readonly serviceProviders: readonly string[];
+  /**
+   * The SPs' metadata URLs (the IdP fetches and caches their metadata from there), and whether the
+   * user is asked to consent before each gets the attributes.
+   */
+  readonly serviceProviders: readonly { readonly metadataUrl: string; readonly askConsent: boolean }[];
   readonly store?: Keyv | undefined;
   readonly debug: boolean;
 }
@@ -26,8 +29,9 @@ export function createIdpApp(options: IdpAppOptions): { app: Koa; idp: Idp } {
     baseUrl: `${options.origin}/saml`,
     ...demoKeyPair(options.dataDir, 'idp'),
     secret: 'koa-mellon demo: pairwise NameID secret, not for production',
-    serviceProviders: options.serviceProviders.map((metadataUrl) => ({
+    serviceProviders: options.serviceProviders.map(({ metadataUrl, askConsent }) => ({
       metadataUrl,
+      askConsent,
       nameIdFormat: 'persistent',
       allowIdpInitiated: true,
       attributes: { mail: 'email', displayName: 'name', groups: 'groups' },

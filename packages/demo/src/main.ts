@@ -21,15 +21,19 @@ async function main(config: DemoConfig): Promise<void> {
   const store = (namespace: string) => (config.redisUrl ? createRedisStore(config.redisUrl, { namespace }) : undefined);
   const idpMetadataUrl = `${idpOrigin}/saml/metadata/`;
   const common = { idpMetadataUrl, dataDir: config.dataDir, debug: config.debug };
-  const stats = createSpApp({ ...common, name: 'stats', origin: origin(config.statsPort), store: store('demo-stats'), allowIdpInitiated: true, pages: statsPages() });
+  const stats = createSpApp({ ...common, name: 'stats', displayName: 'Stats', origin: origin(config.statsPort), store: store('demo-stats'), allowIdpInitiated: true, pages: statsPages() });
   const { app: idpApp, idp } = createIdpApp({
     origin: idpOrigin,
     dataDir: config.dataDir,
-    serviceProviders: [`${origin(config.acmePort)}/saml/metadata/`, stats.mellon.urls.metadata],
+    // Stats is another company's app: the user consents to what it receives (once, if remembered).
+    serviceProviders: [
+      { metadataUrl: `${origin(config.acmePort)}/saml/metadata/`, askConsent: false },
+      { metadataUrl: stats.mellon.urls.metadata, askConsent: true },
+    ],
     store: store('demo-idp'),
     debug: config.debug,
   });
-  const acme = createSpApp({ ...common, name: 'acme', origin: origin(config.acmePort), store: store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
+  const acme = createSpApp({ ...common, name: 'acme', displayName: 'Acme App', origin: origin(config.acmePort), store: store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
 
   const servers = [
     await listen(idpApp, config, 'idpPort'),

@@ -14,6 +14,8 @@ export interface SpAppOptions {
   readonly debug: boolean;
   /** Accept IdP-initiated logins (Stats is reached from the IdP's Statistics link). */
   readonly allowIdpInitiated?: boolean;
+  /** Shown in the SP metadata (the IdP's consent page names the app with it). */
+  readonly displayName: string;
   /** The app's own pages, after koa-mellon's middleware and routes. */
   readonly pages: (mellon: Mellon) => Koa.Middleware;
 }
@@ -34,6 +36,7 @@ export function createSpApp(options: SpAppOptions): { app: Koa; mellon: Mellon }
     groupAttribute: 'groups',
     allowIdpInitiated: options.allowIdpInitiated ?? false,
     sessionCookie: { name: `${options.name}.sid` },
+    organization: { names: [options.displayName], displayNames: [options.displayName], urls: [`${options.origin}/`] },
     metadataCacheDir: `${options.dataDir}/cache`,
     logger: demoLogger(options.name, options.debug),
     debug: options.debug,
