@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import Koa from 'koa';
 import {
   buildLogoutRequest,
@@ -49,6 +49,41 @@ export class TestSp {
       publicKeys: [testKeyPair('sp').certPem],
       ...overrides,
     });
+    const sp = await TestSp.serve(TestSp.app(mellon), mellon);
+    sp.store = overrides.store;
+    return sp;
+  }
+
+  /**
+   * Like `start`, but baseUrl is the real http://127.0.0.1:port the SP listens on, so that a peer
+   * outside this process can reach the URLs of its metadata (a SOAP back-channel, e.g.).
+   */
+  static async startLocal(basePath: string, overrides: Partial<MellonSettings> = {}): Promise<TestSp> {
+    const server = createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    let mellon: Mellon;
+    try {
+      mellon = createMellon({
+        baseUrl: `${origin}${basePath}`,
+        identityProviders: [{ metadata: idpMetadata() }],
+        privateKey: testKeyPair('sp').keyPem,
+        publicKeys: [testKeyPair('sp').certPem],
+        ...overrides,
+      });
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+    server.on('request', TestSp.app(mellon).callback());
+    const sp = new TestSp(mellon, server, origin);
+    sp.store = overrides.store;
+    return sp;
+  }
+
+  /** The app `start` serves: koa-mellon and a `/whoami` route. */
+  private static app(mellon: Mellon): Koa {
     const app = new Koa();
     app.keys = ['test-cookie-secret'];
     app.use(async (ctx, next) => {
@@ -59,9 +94,7 @@ export class TestSp {
     app.proxy = true;
     app.use(mellon.middleware());
     app.use(mellon.routes());
-    const sp = await TestSp.serve(app, mellon);
-    sp.store = overrides.store;
-    return sp;
+    return app;
   }
 
   /** Serves an app that mounts `mellon` (as a user writes it) on 127.0.0.1. */

@@ -10,7 +10,16 @@ then answers one JSON command per stdin line with one JSON line (the test plays 
   {"op": "logout", "relayState"?}      -> {"url", "id"}   (LogoutRequest for the last login, HTTP-Redirect)
   {"op": "slo", "url"}                 -> a LogoutResponse's outcome, or our answer to a LogoutRequest
   {"op": "sessions"}                   -> {"nameIds": the NameIDs of the sessions held}
+  {"op": "forget"}                     -> drops every session (as a restarted mellon with a fresh cache)
+  {"op": "soapMode", "mode"}           -> how the SOAP endpoint behaves next: "answer" (mellon), "tamper"
+                                          (mellon, then one octet of its SignatureValue altered), "drop"
+                                          (the connection closed without an answer)
+  {"op": "soapLog"}                    -> {"requests": what the SOAP endpoint received and did}, then clears it
 Every failure answers {"ok": false, "error": <Lasso exception class, or Refused>, "message"}.
+
+The ready line also gives "soapLogout", the loopback URL where it takes SOAP LogoutRequests as
+mod_auth_mellon does at MellonEndpointPath/logout (am_handle_logout: a POST without a query), and
+"soapMetadata": its metadata as an IdP that must use that back-channel sees it (SOAP SLO only).
 
 Lasso verifies signatures and decrypts, but it does NOT check an assertion's Conditions
 (NotBefore, NotOnOrAfter, Audience), its SubjectConfirmationData (Recipient, validity) nor the
@@ -20,9 +29,13 @@ here, with mellon's 60-second tolerance. Runs with Debian's /usr/bin/python3 (py
 """
 import calendar
 import json
+import re
+import socket
 import sys
+import threading
 import time
 import traceback
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import lasso
@@ -31,6 +44,11 @@ SKEW = 60  # seconds, as mod_auth_mellon (t - 60000000 in microseconds)
 BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer'
 REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect'
 POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST'
+SOAP = 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP'
+SOAP_PATH = '/mellon/logout'
+# Lasso signs with the default namespace: <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">.
+SIGNATURE_VALUE = re.compile(r'(<(?:ds:)?SignatureValue>)(.)')
+LOCK = threading.Lock()  # Lasso state is touched by the command loop and the SOAP endpoint
 
 
 class Refused(Exception):
@@ -42,22 +60,31 @@ def read(path):
         return f.read()
 
 
-def mellon_metadata(entity_id, endpoint, cert_pem):
-    """The SP metadata mellon_create_metadata.sh writes (mod_auth_mellon 0.18)."""
+def mellon_metadata(entity_id, endpoint, cert_pem, soap_logout=None):
+    """The SP metadata mellon_create_metadata.sh writes (mod_auth_mellon 0.18).
+
+    With soap_logout (a URL), its only SingleLogoutService is that SOAP one: mellon's generated
+    metadata lists SOAP first (am_generate_metadata), and an IdP that prefers the front channel
+    must be left no other choice.
+    """
     cert = ''.join(line for line in cert_pem.splitlines() if not line.startswith('-----'))
     key_info = ('<ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>'
                 '<ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo>' % cert)
+    if soap_logout is not None:
+        slo = '    <SingleLogoutService Binding="%s" Location="%s"/>\n' % (SOAP, soap_logout)
+    else:
+        slo = ('    <SingleLogoutService Binding="%(redirect)s" Location="%(base)s/logout"/>\n'
+               '    <SingleLogoutService Binding="%(post)s" Location="%(base)s/logout"/>\n') % {'redirect': REDIRECT, 'post': POST, 'base': endpoint}
     return (
         '<EntityDescriptor entityID="%(id)s" xmlns="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">\n'
         '  <SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" AuthnRequestsSigned="true">\n'
         '    <KeyDescriptor use="encryption">%(key)s</KeyDescriptor>\n'
         '    <KeyDescriptor use="signing">%(key)s</KeyDescriptor>\n'
-        '    <SingleLogoutService Binding="%(redirect)s" Location="%(base)s/logout"/>\n'
-        '    <SingleLogoutService Binding="%(post)s" Location="%(base)s/logout"/>\n'
+        '%(slo)s'
         '    <AssertionConsumerService Binding="%(post)s" Location="%(base)s/postResponse" index="0"/>\n'
         '  </SPSSODescriptor>\n'
         '</EntityDescriptor>\n'
-    ) % {'id': entity_id, 'key': key_info, 'base': endpoint, 'redirect': REDIRECT, 'post': POST}
+    ) % {'id': entity_id, 'key': key_info, 'base': endpoint, 'slo': slo, 'post': POST}
 
 
 def parse_instant(value):
@@ -129,6 +156,8 @@ class Sp:
         self.sent_logout = {}    # LogoutRequest ID -> the NameID it logs out
         self.sessions = {}       # NameID -> Lasso session dump (mellon's session cache)
         self.current = None      # the browser's session (mellon's cookie): the last NameID logged in
+        self.soap_mode = 'answer'
+        self.soap_requests = []  # what the SOAP endpoint received and did, for the test to read
 
     def login(self, cmd):
         """am_init_authn_request_common."""
@@ -233,17 +262,124 @@ class Sp:
     def sessions_held(self, _cmd):
         return {'nameIds': sorted(self.sessions)}
 
+    def forget(self, _cmd):
+        self.sessions.clear()
+        return {}
+
+    def set_soap_mode(self, cmd):
+        if cmd['mode'] not in ('answer', 'tamper', 'drop'):
+            raise Refused('unknown SOAP mode')
+        self.soap_mode = cmd['mode']
+        return {}
+
+    def soap_log(self, _cmd):
+        requests, self.soap_requests = self.soap_requests, []
+        return {'requests': requests}
+
+    def soap_logout(self, body, headers):
+        """am_handle_logout (a POST without a query) -> am_handle_logout_request, SOAP binding.
+
+        Returns (HTTP status, SOAP response or None); None with status 0: close without answering.
+        """
+        seen = {'contentType': headers.get('Content-Type'), 'soapAction': headers.get('SOAPAction'), 'mode': self.soap_mode}
+        self.soap_requests.append(seen)
+        if self.soap_mode == 'drop':
+            return 0, None
+        logout = lasso.Logout(self.server)
+        # mellon: "Process the logout message. Ignore missing signature."
+        try:
+            logout.processRequestMsg(body)
+            seen['processError'] = None
+        except lasso.DsSignatureNotFoundError:
+            seen['processError'] = 'DsSignatureNotFoundError'
+        except lasso.Error as err:
+            seen['processError'] = type(err).__name__
+            return 400, None
+        request = logout.request
+        seen.update({
+            'id': request.iD,
+            'issuer': request.issuer.content if request.issuer else None,
+            'destination': request.destination,
+            'nameId': logout.nameIdentifier.content,
+            'sessionIndexes': list(request.sessionIndexes or ()),
+        })
+        session = self.sessions.get(logout.nameIdentifier.content)
+        seen['hadSession'] = session is not None
+        if session is not None:
+            logout.setSessionFromDump(session)
+        # mellon goes on (and answers with the status Lasso set) when the session is not found.
+        try:
+            logout.validateRequest()
+            seen['validateError'] = None
+        except (lasso.DsSignatureNotFoundError, lasso.ProfileSessionNotFoundError) as err:
+            seen['validateError'] = type(err).__name__
+        except lasso.Error as err:
+            seen['validateError'] = type(err).__name__
+            return 500, None
+        if session is not None and seen['validateError'] != 'ProfileSessionNotFoundError':
+            del self.sessions[logout.nameIdentifier.content]
+        logout.buildResponseMsg()
+        status = logout.response.status.statusCode
+        seen['answered'] = {
+            'status': status.value,
+            'subStatus': status.statusCode.value if status.statusCode else None,
+            'signed': SIGNATURE_VALUE.search(logout.msgBody) is not None,
+        }
+        answer = logout.msgBody
+        if self.soap_mode == 'tamper':
+            answer = SIGNATURE_VALUE.sub(lambda m: m.group(1) + ('B' if m.group(2) == 'A' else 'A'), answer, count=1)
+        return 200, answer
+
+
+def serve_soap(sp):
+    """A loopback HTTP server for the back-channel: POST SOAP_PATH, answered text/xml as mellon does."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 (http.server's name)
+            body = self.rfile.read(int(self.headers.get('Content-Length') or 0)).decode('utf-8')
+            if urlsplit(self.path).path != SOAP_PATH or urlsplit(self.path).query:
+                self.send_error(404)
+                return
+            with LOCK:
+                try:
+                    status, answer = sp.soap_logout(body, self.headers)
+                except Exception as err:  # reported to the test through the log
+                    sp.soap_requests.append({'crash': type(err).__name__, 'message': str(err)[:300]})
+                    status, answer = 500, None
+            if status == 0:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            data = (answer or '').encode('utf-8')
+            self.send_response(status)
+            self.send_header('Content-Type', 'text/xml')
+            self.send_header('Content-Length', str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_args):
+            pass
+
+    httpd = HTTPServer(('127.0.0.1', 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return 'http://127.0.0.1:%d%s' % (httpd.server_address[1], SOAP_PATH)
+
 
 def main():
-    sp = Sp(json.loads(sys.argv[1]))
-    print(json.dumps({'ready': True, 'metadata': sp.own_metadata}), flush=True)
-    ops = {'login': sp.login, 'acs': sp.acs, 'logout': sp.logout, 'slo': sp.slo, 'sessions': sp.sessions_held}
+    conf = json.loads(sys.argv[1])
+    sp = Sp(conf)
+    soap_url = serve_soap(sp)
+    soap_metadata = mellon_metadata(conf['entityId'], conf['endpoint'], read(conf['cert']), soap_logout=soap_url)
+    print(json.dumps({'ready': True, 'metadata': sp.own_metadata, 'soapLogout': soap_url, 'soapMetadata': soap_metadata}), flush=True)
+    ops = {'login': sp.login, 'acs': sp.acs, 'logout': sp.logout, 'slo': sp.slo, 'sessions': sp.sessions_held,
+           'forget': sp.forget, 'soapMode': sp.set_soap_mode, 'soapLog': sp.soap_log}
     for line in sys.stdin:
         if not line.strip():
             continue
         cmd = json.loads(line)
         try:
-            answer = {'ok': True, **ops[cmd['op']](cmd)}
+            with LOCK:
+                answer = {'ok': True, **ops[cmd['op']](cmd)}
         except Exception as err:  # the test reads the class of what the peer refused with
             answer = {'ok': False, 'error': type(err).__name__, 'message': str(err)[:500], 'trace': traceback.format_exc(limit=3)[-800:]}
         print(json.dumps(answer), flush=True)

@@ -2,19 +2,20 @@
 // django-mellon) as a service provider of our IdP (@koa-mellon/idp). One Lasso process serves the
 // suite (lasso_sp.py: the Lasso calls mod_auth_mellon 0.18 makes, plus the checks mellon adds
 // because Lasso does not make them: Destination, Recipient, Conditions and Audience); the test
-// browser carries the messages between it and our IdP.
+// browser carries the messages between it and our IdP. For SOAP back-channel logout the Lasso
+// process also serves mellon's logout endpoint on 127.0.0.1, and our IdP posts to it directly.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { expect } from 'chai';
-import { BLOCK_ENCRYPTION, NAMEID_FORMAT } from '@koa-mellon/saml';
-import type { IdpSettings, ServiceProviderSettings } from '@koa-mellon/idp';
+import { BINDING, BLOCK_ENCRYPTION, NAMEID_FORMAT, STATUS, parseLogoutResponse } from '@koa-mellon/saml';
+import type { IdpLogger, IdpSettings, ServiceProviderSettings } from '@koa-mellon/idp';
 import { testKeyPair } from '../../helpers/keys.js';
 import { Browser, type Stop } from '../../../packages/idp/test/helpers/browser.js';
 import { PeerProcess, requirePythonModule } from '../../../packages/idp/test/helpers/peer-process.js';
-import { nextOf } from '../../../packages/idp/test/helpers/saml.js';
-import { IdpServer, type TestUser } from '../../../packages/idp/test/helpers/world.js';
+import { nextOf, redirectMessage } from '../../../packages/idp/test/helpers/saml.js';
+import { IdpServer, SpServer, type TestUser } from '../../../packages/idp/test/helpers/world.js';
 
 const SCRIPT = new URL('./lasso_sp.py', import.meta.url).pathname;
 const IDP_ORIGIN = 'https://idp.example.test';
@@ -55,6 +56,21 @@ interface LogoutRequestOutcome {
   readonly validateError: string | null;
   readonly url: string;
 }
+/** What the Lasso SP's SOAP endpoint received and did (am_handle_logout_request, SOAP binding). */
+interface SoapSeen {
+  readonly contentType: string;
+  readonly soapAction: string | null;
+  readonly mode: 'answer' | 'tamper' | 'drop';
+  readonly processError?: string | null;
+  readonly id?: string;
+  readonly issuer?: string;
+  readonly destination?: string | null;
+  readonly nameId?: string;
+  readonly sessionIndexes?: string[];
+  readonly hadSession?: boolean;
+  readonly validateError?: string | null;
+  readonly answered?: { status: string; subStatus: string | null; signed: boolean };
+}
 
 function expectRefusal(stop: Stop, code: string): void {
   expect(stop.status).to.equal(400);
@@ -71,6 +87,10 @@ describe('interop: Lasso (mod_auth_mellon) as a service provider of our IdP', fu
   let dir: string;
   let peer: PeerProcess;
   let spMetadata: string;
+  /** Its metadata with only the SOAP SingleLogoutService, at the loopback URL the peer serves. */
+  let soapMetadata: string;
+  let soapUrl: string;
+  let idpMetadata: string;
   let browser: Browser;
   let idp: IdpServer | undefined;
 
@@ -78,11 +98,14 @@ describe('interop: Lasso (mod_auth_mellon) as a service provider of our IdP', fu
     this.timeout(60_000);
     await requirePythonModule('lasso', 'python3-lasso');
     dir = mkdtempSync(join(tmpdir(), 'km-lasso-sp-'));
-    writeFileSync(join(dir, 'idp.xml'), IdpServer.metadataFor(IDP_ORIGIN, { settings: IDP_SETTINGS }));
+    idpMetadata = IdpServer.metadataFor(IDP_ORIGIN, { settings: IDP_SETTINGS });
+    writeFileSync(join(dir, 'idp.xml'), idpMetadata);
     const keys = testKeyPair('lasso-sp');
-    const started = await PeerProcess.start<{ metadata: string }>(SCRIPT, [JSON.stringify({ entityId: SP.entityId, endpoint: SP.endpoint, key: keys.keyPath, cert: keys.certPath, idpMetadata: join(dir, 'idp.xml') })]);
+    const started = await PeerProcess.start<{ metadata: string; soapMetadata: string; soapLogout: string }>(SCRIPT, [JSON.stringify({ entityId: SP.entityId, endpoint: SP.endpoint, key: keys.keyPath, cert: keys.certPath, idpMetadata: join(dir, 'idp.xml') })]);
     peer = started.peer;
     spMetadata = started.ready.metadata;
+    soapMetadata = started.ready.soapMetadata;
+    soapUrl = started.ready.soapLogout;
   });
   after(async () => {
     await peer?.stop();
@@ -227,6 +250,127 @@ describe('interop: Lasso (mod_auth_mellon) as a service provider of our IdP', fu
       expect(end.url).to.equal(server.url('/bye'));
       expect(end.history.map((step) => step.status)).to.deep.equal([302, 404]);
       expect((await peer.expectOk<{ nameIds: string[] }>({ op: 'sessions' })).nameIds).to.not.include(login.nameId);
+    });
+  });
+
+  // saml-profiles §4.4.3.4: mod_auth_mellon takes LogoutRequests over SOAP at its logout endpoint
+  // (am_handle_logout: a POST without a query). Given only that SingleLogoutService, our IdP must
+  // tell it directly, during the browser's single logout, and count what it answers.
+  describe('single logout over the SOAP back-channel (its metadata offers only SOAP)', () => {
+    let front: SpServer | undefined;
+    let logs: { level: string; obj: Record<string, unknown> }[];
+    afterEach(async () => {
+      await front?.stop();
+      front = undefined;
+      await peer.expectOk({ op: 'soapMode', mode: 'answer' });
+      await peer.expectOk({ op: 'soapLog' });
+    });
+
+    function logger(): IdpLogger {
+      logs = [];
+      const log = (level: string) => (obj: object) => logs.push({ level, obj: obj as Record<string, unknown> });
+      return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+    }
+
+    /** What the IdP logged of the SOAP call and of the run: `partial` is only in the run's last entry. */
+    function outcome(): { partial: unknown; codes: unknown[] } {
+      return { partial: logs.find((entry) => 'partial' in entry.obj)?.obj['partial'], codes: logs.filter((entry) => 'code' in entry.obj).map((entry) => entry.obj['code']) };
+    }
+
+    /** Lasso (SOAP only) and a koa-mellon SP (front channel) at our IdP; the user logged in to both. */
+    async function loginBoth(): Promise<{ login: Login; front: SpServer }> {
+      browser = new Browser();
+      front = await SpServer.start(browser, idpMetadata);
+      idp = await IdpServer.start(browser, [{ metadata: soapMetadata, attributes: RELEASE }, { metadata: await front.metadata() }], { origin: IDP_ORIGIN, settings: { ...IDP_SETTINGS, logger: logger() } });
+      const { login } = await spInitiatedLogin();
+      await browser.go(`${front.mellon.urls.login}?next=/`);
+      expect((await front.whoami()).user?.username).to.be.a('string');
+      return { login, front };
+    }
+
+    /** SP-initiated at the koa-mellon SP: the status codes of the LogoutResponse it gets from our IdP. */
+    async function logoutAtFront(sp: SpServer): Promise<readonly string[]> {
+      const done = await browser.go(`${sp.mellon.urls.logout}?next=/bye`);
+      expect(done.url).to.equal('https://sp.example.test/bye');
+      // The browser never went to the Lasso SP: our IdP told it over the back-channel.
+      expect(done.history.some((step) => step.url.startsWith(SP_ORIGIN))).to.equal(false);
+      const answer = done.history.find((step) => step.url.startsWith(`${sp.mellon.urls.logout}?SAMLResponse=`));
+      expect((await sp.whoami()).user).to.equal(null);
+      return parseLogoutResponse(redirectMessage(answer?.url ?? '').parsed.root).statusCodes;
+    }
+
+    async function soapLog(): Promise<SoapSeen[]> {
+      return (await peer.expectOk<{ requests: SoapSeen[] }>({ op: 'soapLog' })).requests;
+    }
+
+    it('its metadata, as our IdP has it, offers only SOAP logout, at the loopback endpoint Lasso serves', () => {
+      expect(soapUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+\/mellon\/logout$/);
+      expect(soapMetadata).to.include(`<SingleLogoutService Binding="${BINDING.soap}" Location="${soapUrl}"/>`);
+      expect(soapMetadata).to.not.include(BINDING.redirect).and.not.include(`SingleLogoutService Binding="${BINDING.post}"`);
+    });
+
+    it('IdP-initiated (slo/?next=): Lasso verifies our signed SOAP LogoutRequest, ends that NameID and SessionIndex, answers signed Success', async () => {
+      const server = await startIdp({ metadata: soapMetadata }, { logger: logger() });
+      const { login } = await spInitiatedLogin();
+      const done = await browser.go(server.idp.logoutUrl('/bye'));
+      expect(done.url).to.equal(server.url('/bye'));
+      expect(done.history.every((step) => step.url.startsWith(IDP_ORIGIN))).to.equal(true);
+      const [seen, ...more] = await soapLog();
+      expect(more).to.have.length(0);
+      expect(seen?.contentType).to.match(/^text\/xml\b/);
+      // saml-bindings §3.2.3.3 recommends this SOAPAction.
+      expect(seen?.soapAction).to.equal('http://www.oasis-open.org/committees/security');
+      // No DsSignatureNotFoundError (which mellon would let pass): Lasso found and verified our signature.
+      expect(seen?.processError).to.equal(null);
+      expect(seen?.issuer).to.equal(server.idp.urls.entityId);
+      expect(seen?.destination).to.equal(soapUrl);
+      expect(seen?.nameId).to.equal(login.nameId);
+      expect(seen?.sessionIndexes).to.deep.equal([login.sessionIndex]);
+      expect(seen?.hadSession).to.equal(true);
+      expect(seen?.validateError).to.equal(null);
+      expect(seen?.answered).to.deep.equal({ status: SUCCESS, subStatus: null, signed: true });
+      expect((await peer.expectOk<{ nameIds: string[] }>({ op: 'sessions' })).nameIds).to.not.include(login.nameId);
+      // Our IdP verified Lasso's signed answer: the run was not partial.
+      expect(outcome()).to.deep.equal({ partial: false, codes: [] });
+    });
+
+    it('started at a front-channel SP (koa-mellon): Lasso is told over SOAP, and the initiator gets Success, not PartialLogout', async () => {
+      const { login, front: sp } = await loginBoth();
+      expect(await logoutAtFront(sp)).to.deep.equal([STATUS.success]);
+      const [seen] = await soapLog();
+      expect(seen?.nameId).to.equal(login.nameId);
+      expect(seen?.hadSession).to.equal(true);
+      expect(seen?.answered?.status).to.equal(SUCCESS);
+      expect((await peer.expectOk<{ nameIds: string[] }>({ op: 'sessions' })).nameIds).to.not.include(login.nameId);
+    });
+
+    it('Lasso answers with its signature altered: our IdP refuses the answer and reports PartialLogout', async () => {
+      const { login, front: sp } = await loginBoth();
+      await peer.expectOk({ op: 'soapMode', mode: 'tamper' });
+      expect(await logoutAtFront(sp)).to.deep.equal([STATUS.success, STATUS.partialLogout]);
+      // Lasso did log the user out and said so; only the signature over its answer was broken.
+      const [seen] = await soapLog();
+      expect([seen?.nameId, seen?.hadSession, seen?.answered?.status]).to.deep.equal([login.nameId, true, SUCCESS]);
+      expect(outcome().codes).to.deep.equal(['SIGNATURE_INVALID']);
+    });
+
+    it('Lasso closes the connection without answering: PartialLogout', async () => {
+      const { login, front: sp } = await loginBoth();
+      await peer.expectOk({ op: 'soapMode', mode: 'drop' });
+      expect(await logoutAtFront(sp)).to.deep.equal([STATUS.success, STATUS.partialLogout]);
+      expect((await soapLog()).map((seen) => seen.mode)).to.deep.equal(['drop']);
+      expect(outcome().codes).to.deep.equal(['LOGOUT_FAILED']);
+      expect((await peer.expectOk<{ nameIds: string[] }>({ op: 'sessions' })).nameIds).to.include(login.nameId);
+    });
+
+    it('Lasso no longer holds the session (mellon restarted): it answers a signed Responder/RequestDenied, and our IdP reports PartialLogout', async () => {
+      const { login, front: sp } = await loginBoth();
+      await peer.expectOk({ op: 'forget' });
+      expect(await logoutAtFront(sp)).to.deep.equal([STATUS.success, STATUS.partialLogout]);
+      const [seen] = await soapLog();
+      expect([seen?.nameId, seen?.hadSession, seen?.validateError]).to.deep.equal([login.nameId, false, 'ProfileSessionNotFoundError']);
+      expect(seen?.answered).to.deep.equal({ status: STATUS.responder, subStatus: STATUS.requestDenied, signed: true });
+      expect(outcome().codes).to.deep.equal(['LOGOUT_FAILED']);
     });
   });
 
