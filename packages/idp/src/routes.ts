@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
 import { resolveArtifact } from './artifact.js';
+import { sendSoapFault } from 'koa-mellon';
 import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
@@ -43,13 +44,11 @@ export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: 
       try {
         await resolveArtifact(ctx, rt);
       } catch (err) {
-        // A SOAP peer, not a browser: a bare status with the code, no page.
+        // A SOAP peer, not a browser: 403 or a SOAP fault with the code, no page.
         const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
         if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: ArtifactResolve refused');
         else rt.logger.error({ err }, 'koa-mellon idp: unexpected error');
-        ctx.status = code === 'INTERNAL_ERROR' || code === 'STORE_UNAVAILABLE' ? 500 : 400;
-        ctx.type = 'text/plain';
-        ctx.body = code;
+        sendSoapFault(ctx, code);
       }
     });
   }

@@ -3,18 +3,11 @@ import { expect } from 'chai';
 import { BINDING, NAMEID_FORMAT, buildArtifactResolve, buildLogoutResponse, buildSoapEnvelope, serializeXml, signElement } from '@koa-mellon/saml';
 import { testKeyPair } from '../../../test/helpers/keys.js';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
-import { Browser, type Stop } from './helpers/browser.js';
+import { Browser } from './helpers/browser.js';
 import { RawSp } from './helpers/raw-sp.js';
-import { nextOf } from './helpers/saml.js';
+import { expectRefusal, nextOf } from './helpers/saml.js';
 import { IdpServer } from './helpers/world.js';
 
-/** An error page with this code, and no SAML message to anyone. */
-function expectRefusal(stop: Stop, code: string): void {
-  expect(stop.status).to.equal(400);
-  expect(stop.body).to.include(`<code>${code}</code>`);
-  expect(stop.body).to.not.include('SAMLResponse');
-  expect(stop.form).to.equal(undefined);
-}
 
 describe('@koa-mellon/idp refusals: an error page with a stable code, never a response to an unverified destination', () => {
   const signedSp = new RawSp('https://signed.example.test', { keyName: 'signed-sp', authnRequestsSigned: true });
@@ -185,16 +178,17 @@ describe('@koa-mellon/idp refusals: an error page with a stable code, never a re
       return fetch(`${idp.local}${new URL(idp.idp.urls.artifact).pathname}`, { method: 'POST', body, headers: { 'content-type': 'text/xml', 'x-forwarded-proto': 'https' } });
     }
 
-    it('an unsigned ArtifactResolve gets a bare 400, no message', async () => {
+    // saml-bindings §3.2.3.3: a refused sender gets 403, with a SOAP fault naming the code.
+    it('an unsigned ArtifactResolve gets 403 and a SOAP fault, no message', async () => {
       const response = await soap(false);
-      expect(response.status).to.equal(400);
-      expect(await response.text()).to.equal('SIGNATURE_MISSING');
+      expect(response.status).to.equal(403);
+      expect(await response.text()).to.include('<faultcode>soap:Client</faultcode><faultstring>SIGNATURE_MISSING</faultstring>').and.not.include('Response');
     });
 
     it('a signed ArtifactResolve of a malformed artifact is refused too', async () => {
       const response = await soap(true);
-      expect(response.status).to.equal(400);
-      expect(await response.text()).to.equal('BINDING_INVALID');
+      expect(response.status).to.equal(403);
+      expect(await response.text()).to.include('<faultstring>BINDING_INVALID</faultstring>');
     });
   });
 });

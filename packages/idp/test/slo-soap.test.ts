@@ -1,5 +1,17 @@
 import { expect } from 'chai';
-import { BINDING, STATUS, parseLogoutResponse } from '@koa-mellon/saml';
+import {
+  BINDING,
+  STATUS,
+  buildLogoutRequest,
+  buildSoapEnvelope,
+  findSignature,
+  parseLogoutResponse,
+  parseSoapEnvelope,
+  serializeXml,
+  signElement,
+  verifyEnvelopedSignature,
+} from '@koa-mellon/saml';
+import { testKeyPair } from '../../../test/helpers/keys.js';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
 import type { Browser } from './helpers/browser.js';
 import { nextOf, redirectMessage } from './helpers/saml.js';
@@ -73,23 +85,51 @@ describe('@koa-mellon/idp single logout over the SOAP back-channel (koa-mellon S
   });
 });
 
+// saml-bindings §3.2.3.3: before the IdP is verified, 403 (refused sender) or 500 (not SOAP and
+// SAML) with a SOAP fault; after, a 200 whose signed LogoutResponse carries the error status.
 describe('koa-mellon SOAP logout/ endpoint refusals', () => {
   let world: World;
+  let sp: SpServer;
   before(requireXmlsec);
+  beforeEach(async () => {
+    world = await startWorld({ sps: [{ origin: 'local', settings: { soapLogout: true } }] });
+    sp = world.sps[0] as SpServer;
+  });
   afterEach(() => world.stop());
 
-  it('an unsigned or foreign SOAP LogoutRequest gets a bare status with its code (a SOAP peer, not a browser)', async () => {
-    world = await startWorld({ sps: [{ origin: 'local', settings: { soapLogout: true } }] });
-    const sp = world.sps[0] as SpServer;
-    const envelope = (request: string) => `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>${request}</soap:Body></soap:Envelope>`;
-    const request = (issuer: string) =>
-      `<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_r1" Version="2.0" IssueInstant="${new Date().toISOString()}"><saml:Issuer>${issuer}</saml:Issuer><saml:NameID>x</saml:NameID></samlp:LogoutRequest>`;
-    const post = (body: string) => fetch(sp.mellon.urls.logout, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
-    const unsigned = await post(envelope(request(world.idp.idp.urls.entityId)));
-    expect([unsigned.status, await unsigned.text()]).to.deep.equal([400, 'SIGNATURE_MISSING']);
-    const foreign = await post(envelope(request('https://evil.example/idp')));
-    expect([foreign.status, await foreign.text()]).to.deep.equal([400, 'ISSUER_MISMATCH']);
+  const post = (body: string) => fetch(sp.mellon.urls.logout, { method: 'POST', headers: { 'content-type': 'text/xml' }, body });
+  const fault = (text: string) => /<faultcode>soap:(\w+)<\/faultcode><faultstring>(\w+)<\/faultstring>/.exec(text)?.slice(1);
+
+  /** A LogoutRequest from `issuer` in a SOAP envelope, signed with the test IdP's key when `signed`. */
+  function soapRequest(issuer: string, signed: boolean, destination = sp.mellon.urls.logout): string {
+    const { document } = buildLogoutRequest({ issuer, destination, nameId: { value: 'someone' }, sessionIndexes: [] });
+    if (signed) signElement(document.documentElement, { privateKey: testKeyPair('idp').privateKey });
+    return serializeXml(buildSoapEnvelope(document.documentElement));
+  }
+
+  it('an unsigned or foreign LogoutRequest: 403 and a SOAP fault naming the code', async () => {
+    const unsigned = await post(soapRequest(world.idp.idp.urls.entityId, false));
+    expect([unsigned.status, fault(await unsigned.text())]).to.deep.equal([403, ['Client', 'SIGNATURE_MISSING']]);
+    const foreign = await post(soapRequest('https://evil.example/idp', true));
+    expect([foreign.status, fault(await foreign.text())]).to.deep.equal([403, ['Client', 'ISSUER_MISMATCH']]);
+  });
+
+  it('not a SAML message in a SOAP envelope: 500 and a SOAP fault', async () => {
     const notSoap = await post('<samlp:LogoutRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>');
-    expect(await notSoap.text()).to.equal('MESSAGE_TYPE_UNEXPECTED');
+    expect([notSoap.status, fault(await notSoap.text())]).to.deep.equal([500, ['Client', 'MESSAGE_TYPE_UNEXPECTED']]);
+    const doctype = await post('<!DOCTYPE x [<!ENTITY a "b">]><x/>');
+    expect([doctype.status, fault(await doctype.text())]).to.deep.equal([500, ['Client', 'XML_DOCTYPE_FORBIDDEN']]);
+  });
+
+  it('a verified LogoutRequest it cannot honour: 200 and a signed LogoutResponse with the Requester status', async () => {
+    const response = await post(soapRequest(world.idp.idp.urls.entityId, true, 'https://elsewhere.example/logout/'));
+    expect(response.status).to.equal(200);
+    const { parsed, message } = parseSoapEnvelope(await response.text());
+    const signature = findSignature(message);
+    expect(signature).to.not.equal(undefined);
+    verifyEnvelopedSignature(message, signature!, { keys: [testKeyPair('sp').publicKey], ids: parsed.ids });
+    const answer = parseLogoutResponse(message);
+    expect(answer.statusCodes).to.deep.equal([STATUS.requester]);
+    expect(answer.statusMessage).to.equal('DESTINATION_MISMATCH');
   });
 });

@@ -14,7 +14,7 @@ import type { IdpLogger, IdpSettings, ServiceProviderSettings } from '@koa-mello
 import { testKeyPair } from '../../helpers/keys.js';
 import { Browser, type Stop } from '../../../packages/idp/test/helpers/browser.js';
 import { PeerProcess, requirePythonModule } from '../../../packages/idp/test/helpers/peer-process.js';
-import { nextOf, redirectMessage } from '../../../packages/idp/test/helpers/saml.js';
+import { breakSignature, expectRefusal, nextOf, redirectMessage } from '../../../packages/idp/test/helpers/saml.js';
 import { IdpServer, SpServer, type TestUser } from '../../../packages/idp/test/helpers/world.js';
 
 const SCRIPT = new URL('./lasso_sp.py', import.meta.url).pathname;
@@ -70,16 +70,6 @@ interface SoapSeen {
   readonly hadSession?: boolean;
   readonly validateError?: string | null;
   readonly answered?: { status: string; subStatus: string | null; signed: boolean };
-}
-
-function expectRefusal(stop: Stop, code: string): void {
-  expect(stop.status).to.equal(400);
-  expect(stop.body).to.include(`<code>${code}</code>`);
-  expect(stop.form).to.equal(undefined);
-}
-
-function breakSignature(url: string): string {
-  return url.replace(/([?&]Signature=)([A-Za-z0-9])/, (_, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`);
 }
 
 describe('interop: Lasso (mod_auth_mellon) as a service provider of our IdP', function () {

@@ -12,7 +12,7 @@ import type { IdpSettings, ServiceProviderSettings } from '@koa-mellon/idp';
 import { testKeyPair } from '../../helpers/keys.js';
 import { Browser, type Stop } from '../../../packages/idp/test/helpers/browser.js';
 import { PeerProcess, requirePythonModule } from '../../../packages/idp/test/helpers/peer-process.js';
-import { nextOf } from '../../../packages/idp/test/helpers/saml.js';
+import { breakSignature, expectRefusal, nextOf } from '../../../packages/idp/test/helpers/saml.js';
 import { IdpServer, type TestUser } from '../../../packages/idp/test/helpers/world.js';
 
 const SCRIPT = new URL('./pysaml2_sp.py', import.meta.url).pathname;
@@ -50,18 +50,6 @@ interface LogoutRequestOutcome {
 }
 
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
-
-/** Our error page with this code, and nothing sent to the SP. */
-function expectRefusal(stop: Stop, code: string): void {
-  expect(stop.status).to.equal(400);
-  expect(stop.body).to.include(`<code>${code}</code>`);
-  expect(stop.form).to.equal(undefined);
-}
-
-/** Flips one character of the base64 Signature parameter of a Redirect URL. */
-function breakSignature(url: string): string {
-  return url.replace(/([?&]Signature=)([A-Za-z0-9])/, (_, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`);
-}
 
 describe('interop: pysaml2 as a service provider of our IdP', function () {
   this.timeout(30_000);

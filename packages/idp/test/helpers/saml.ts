@@ -1,5 +1,6 @@
+import { expect } from 'chai';
 import { decodeRedirect, parseXml, type ParsedXml } from '@koa-mellon/saml';
-import type { Browser } from './browser.js';
+import type { Browser, Stop } from './browser.js';
 
 /** The last SAMLResponse this browser posted (decoded XML). */
 export function lastPostedResponse(browser: Browser): string {
@@ -19,4 +20,17 @@ export function nextOf(loginPageUrl: string): string {
   const next = new URL(loginPageUrl).searchParams.get('next');
   if (!next) throw new Error(`no next in ${loginPageUrl}`);
   return next;
+}
+
+/** Our error page with this code, and no SAML message sent to anyone. */
+export function expectRefusal(stop: Stop, code: string): void {
+  expect(stop.status).to.equal(400);
+  expect(stop.body).to.include(`<code>${code}</code>`);
+  expect(stop.body).to.not.include('SAMLResponse');
+  expect(stop.form).to.equal(undefined);
+}
+
+/** Flips one character of the base64 Signature parameter of a Redirect-binding URL. */
+export function breakSignature(url: string): string {
+  return url.replace(/([?&]Signature=)([A-Za-z0-9])/, (_, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`);
 }

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import {
   BINDING,
   MellonError,
+  STATUS,
   buildLogoutRequest,
   buildLogoutResponse,
   buildSoapEnvelope,
@@ -22,12 +23,13 @@ import {
   type EntityDescriptor,
   type IdpSsoDescriptor,
   type LogoutRequest,
+  type StatusInput,
   type ParsedXml,
   type RedirectMessage,
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
-import { httpStatusOf } from '../errors/http.js';
 import { readBody, readForm, readQuery } from './form.js';
+import { sendSoapFault } from './soap-fault.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { safeNext } from './safe-next.js';
 import { sendSaml, signatureAlgorithmFor } from './send.js';
@@ -178,9 +180,11 @@ async function startLogout(ctx: Context, rt: Runtime, next: string): Promise<voi
 /**
  * POST logout/ with a SOAP envelope (saml-bindings §3.2, saml-profiles §4.4.3.4, when `soapLogout`
  * is on): the IdP's signed LogoutRequest over the back-channel, answered in the HTTP response by
- * our signed LogoutResponse. A SOAP peer, not a browser: refusals are a bare status with the code.
+ * our signed LogoutResponse. Before the IdP is verified, refusals are SOAP faults (soap-fault.ts);
+ * after, a LogoutResponse with an error status (saml-bindings §3.2.3.3).
  */
 async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
+  let verified: { peer: Peer; requestId: string } | undefined;
   try {
     if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
     const text = await readBody(ctx, rt.maxMessageBytes);
@@ -190,19 +194,25 @@ async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
     const message: Received = { kind: 'LogoutRequest', parsed: { ...parsed, root }, soap: true };
     const peer = await peerOf(rt, message);
     verifySigned(peer, message);
-    const request = await endFederatedSessions(rt, peer, message);
-    const { document } = buildLogoutResponse({ issuer: rt.urls.entityId, inResponseTo: request.id, clock: rt.clock });
-    const signingKey = peer.idp.keys.signingKey;
-    if (signingKey) signElement(document.documentElement, { privateKey: signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, peer.idp.settings.signatureMethod) });
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = 'text/xml';
-    ctx.body = serializeXml(buildSoapEnvelope(document.documentElement));
+    verified = { peer, requestId: readMessageHeader(root, 'LogoutRequest').id };
+    await endFederatedSessions(rt, peer, message);
+    answerSoapLogout(ctx, rt, verified.peer, verified.requestId, undefined);
   } catch (err) {
     const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
     if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon: SOAP LogoutRequest refused');
     else rt.logger.error({ err }, 'koa-mellon: unexpected error');
-    ctx.status = httpStatusOf(code);
-    ctx.type = 'text/plain';
-    ctx.body = code;
+    if (!verified) return sendSoapFault(ctx, code);
+    const ours = code === 'STORE_UNAVAILABLE' || code === 'INTERNAL_ERROR';
+    answerSoapLogout(ctx, rt, verified.peer, verified.requestId, { codes: [ours ? STATUS.responder : STATUS.requester], message: code });
   }
+}
+
+/** Our signed LogoutResponse in the SOAP answer: Success, or the error status given. */
+function answerSoapLogout(ctx: Context, rt: Runtime, peer: Peer, requestId: string, status: StatusInput | undefined): void {
+  const { document } = buildLogoutResponse({ issuer: rt.urls.entityId, inResponseTo: requestId, status, clock: rt.clock });
+  const signingKey = peer.idp.keys.signingKey;
+  if (signingKey) signElement(document.documentElement, { privateKey: signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, peer.idp.settings.signatureMethod) });
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/xml';
+  ctx.body = serializeXml(buildSoapEnvelope(document.documentElement));
 }

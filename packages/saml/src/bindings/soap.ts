@@ -16,6 +16,23 @@ export function buildSoapEnvelope(message: Element): Document {
   return envelope;
 }
 
+/**
+ * A SOAP 1.1 Fault (SOAP 1.1 §4.4): `Client` when the message was at fault, `Server` when we were.
+ * The fault string should be a stable code, never wire data or a stack.
+ */
+export function buildSoapFault(faultCode: 'Client' | 'Server', faultString: string): Document {
+  const document = buildDocument(x('soap:Envelope', {}, x('soap:Body', {}, x('soap:Fault'))));
+  // Built just above: Envelope > Body > Fault.
+  const fault = document.documentElement.firstChild?.firstChild as Element;
+  // faultcode and faultstring are unqualified (SOAP 1.1 §4.4), which the builder does not make.
+  for (const [name, text] of [['faultcode', `soap:${faultCode}`], ['faultstring', faultString]] as const) {
+    const el = document.createElementNS(null, name);
+    el.appendChild(document.createTextNode(text));
+    fault.appendChild(el);
+  }
+  return document;
+}
+
 /** Parses a SOAP envelope and returns the one element of its Body (no Header is acted on). */
 export function parseSoapEnvelope(xml: string, limits?: ParseLimits): { parsed: ParsedXml; message: Element } {
   const parsed = parseXml(xml, limits);

@@ -1,0 +1,23 @@
+import type { Context } from 'koa';
+import { buildSoapFault, serializeXml, type MellonErrorCode } from '@koa-mellon/saml';
+
+/** Our own failures: the sender may try again later. */
+const OURS: ReadonlySet<MellonErrorCode> = new Set(['INTERNAL_ERROR', 'STORE_UNAVAILABLE', 'METADATA_UNAVAILABLE']);
+/** A message that is not a SAML message in a SOAP envelope. */
+const UNREADABLE: ReadonlySet<MellonErrorCode> = new Set(['INPUT_TOO_LARGE', 'MESSAGE_INVALID', 'MESSAGE_TYPE_UNEXPECTED', 'VERSION_UNSUPPORTED']);
+
+/**
+ * How a SOAP endpoint (artifact resolution, back-channel logout) says no before it trusts the
+ * sender (saml-bindings §3.2.3.3): 403 when it refuses the sender (unknown, unsigned, bad
+ * signature, the exchange is off), 500 with a SOAP fault when the message cannot be processed as
+ * SOAP and SAML, or when we failed. The fault string is the error code, nothing from the wire.
+ * Once the sender is verified, a SAML error status in a 200 answer is the right reply instead.
+ */
+export function sendSoapFault(ctx: Context, code: MellonErrorCode): void {
+  const ours = OURS.has(code);
+  const unreadable = UNREADABLE.has(code) || code.startsWith('XML_');
+  ctx.status = ours || unreadable ? 500 : 403;
+  ctx.type = 'text/xml';
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = serializeXml(buildSoapFault(ours ? 'Server' : 'Client', code));
+}
