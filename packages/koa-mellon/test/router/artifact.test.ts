@@ -56,10 +56,11 @@ class ArtifactService {
 describe('HTTP-Artifact ACS (GET login/?SAMLart=)', () => {
   let sp: TestSp;
   let ars: ArtifactService;
+  let metadata: string;
   before(requireXmlsec);
   beforeEach(async () => {
     ars = await ArtifactService.start();
-    const metadata = generateIdpMetadata({ entityId: IDP_ENTITY_ID, singleSignOnServiceUrl: IDP_SSO, singleLogoutServiceUrl: IDP_SLO, artifactResolutionServiceUrl: ars.url, certificates: [testKeyPair('idp').certPem] });
+    metadata = generateIdpMetadata({ entityId: IDP_ENTITY_ID, singleSignOnServiceUrl: IDP_SSO, singleLogoutServiceUrl: IDP_SLO, artifactResolutionServiceUrl: ars.url, certificates: [testKeyPair('idp').certPem] });
     sp = await TestSp.start('/accounts/mellon', { identityProviders: [{ metadata }], defaultAssertionConsumerBinding: 'artifact' });
   });
   afterEach(async () => {
@@ -85,6 +86,17 @@ describe('HTTP-Artifact ACS (GET login/?SAMLart=)', () => {
     const { artifact } = createArtifact(IDP_ENTITY_ID);
     const response = await sp.request(`${sp.mellon.urls.login}?SAMLart=${encodeURIComponent(artifact)}&RelayState=${relayState}`, { headers: { accept: 'application/json' } });
     expect(((await response.json()) as ErrorBody).error).to.equal('ARTIFACT_RESOLUTION_FAILED');
+  });
+
+  it('an unsolicited artifact that fails: the error page links to that IdP’s errorUrl', async () => {
+    const helped = await TestSp.start('/accounts/mellon', { identityProviders: [{ metadata, errorUrl: '/sso-help' }], defaultAssertionConsumerBinding: 'artifact' });
+    try {
+      const { artifact } = createArtifact(IDP_ENTITY_ID);
+      const response = await helped.request(`${helped.mellon.urls.login}?SAMLart=${encodeURIComponent(artifact)}`, { headers: { accept: 'application/json' } });
+      expect(await response.json()).to.deep.include({ error: 'ARTIFACT_RESOLUTION_FAILED', continue: '/sso-help' });
+    } finally {
+      await helped.stop();
+    }
   });
 
   it('refuses an artifact from an IdP that is not configured', async () => {

@@ -58,6 +58,7 @@ export async function chooseIdp(state: AcsState): Promise<void> {
   }
   if (state.artifact !== undefined) {
     state.idp = await idpOfArtifact(rt, state.artifact);
+    hintContinue(state.ctx, { errorUrl: state.idp.settings.errorUrl });
     return;
   }
   const response = need(state, 'response');
