@@ -1,10 +1,11 @@
-import { NAMEID_FORMAT, generateIdpMetadata } from '@koa-mellon/saml';
+import { BINDING, NAMEID_FORMAT, generateIdpMetadata } from '@koa-mellon/saml';
 import { NAME_ID_FORMAT_URIS } from './nameid.js';
 import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 
 /**
- * The IdP's metadata (saml-metadata §2.4.3): SSO and SLO for HTTP-Redirect and HTTP-POST, the
+ * The IdP's metadata (saml-metadata §2.4.3): SSO and SLO for HTTP-Redirect and HTTP-POST (SLO over
+ * SOAP too with `soapLogout`), the
  * ArtifactResolutionService when HTTP-Artifact is on, every published certificate, the NameID
  * formats the SPs are configured for; signed when `signMetadata` is set.
  */
@@ -17,6 +18,7 @@ export function idpMetadataXml<U extends IdpUser>(rt: IdpRuntime<U>): string {
     entityId: rt.urls.entityId,
     singleSignOnServiceUrl: rt.urls.sso,
     singleLogoutServiceUrl: rt.urls.slo,
+    singleLogoutServiceBindings: settings.soapLogout ? [BINDING.redirect, BINDING.post, BINDING.soap] : [BINDING.redirect, BINDING.post],
     artifactResolutionServiceUrl: settings.artifactResolution ? rt.urls.artifact : undefined,
     wantAuthnRequestsSigned: settings.wantAuthnRequestsSigned ?? false,
     certificates: rt.keys.certificates,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   BINDING,
+  ConfigError,
   STATUS,
   buildLogoutRequest,
   buildSoapEnvelope,
@@ -15,7 +16,7 @@ import { testKeyPair } from '../../../test/helpers/keys.js';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
 import type { Browser } from './helpers/browser.js';
 import { nextOf, redirectMessage } from './helpers/saml.js';
-import { IdpServer, startWorld, type SpServer, type World } from './helpers/world.js';
+import { IdpServer, startWorld, type IdpServerOptions, type SpServer, type World } from './helpers/world.js';
 
 /** The SP's metadata with only its SOAP SingleLogoutService left: the IdP must use the back-channel. */
 function soapOnlySlo(metadata: string): string {
@@ -35,13 +36,13 @@ describe('@koa-mellon/idp single logout over the SOAP back-channel (koa-mellon S
   afterEach(() => world.stop());
 
   /** Two SPs, the second reachable over SOAP only (on its real 127.0.0.1 URL); the user logged in to both. */
-  async function start(backSoapLogout: boolean): Promise<void> {
+  async function start(backSoapLogout: boolean, idpSettings: IdpServerOptions['settings'] = {}): Promise<void> {
     world = await startWorld({ sps: [{}, { origin: 'local', settings: { soapLogout: backSoapLogout } }] });
     browser = world.browser;
     [front, back] = world.sps as [SpServer, SpServer];
     await world.idp.stop();
     const backMetadata = backSoapLogout ? soapOnlySlo(await back.metadata()) : soapOnlySlo((await back.metadata()).replace(`Binding="${BINDING.redirect}" Location="${back.mellon.urls.logout}"`, `Binding="${BINDING.soap}" Location="${back.mellon.urls.logout}"`));
-    world.idp = await IdpServer.start(browser, [{ metadata: await front.metadata() }, { metadata: backMetadata }]);
+    world.idp = await IdpServer.start(browser, [{ metadata: await front.metadata() }, { metadata: backMetadata }], { settings: idpSettings });
     const atLogin = await browser.go(`${front.mellon.urls.login}?next=/`);
     await browser.go(world.idp.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
     await browser.go(`${back.mellon.urls.login}?next=/`);
@@ -82,6 +83,75 @@ describe('@koa-mellon/idp single logout over the SOAP back-channel (koa-mellon S
     expect((await back.whoami()).user).to.not.equal(null);
     const answer = done.history.find((step) => step.url.startsWith(`${front.mellon.urls.logout}?SAMLResponse=`));
     expect(parseLogoutResponse(redirectMessage(answer?.url ?? '').parsed.root).statusCodes).to.deep.equal([STATUS.success, STATUS.partialLogout]);
+  });
+
+  describe('started by an SP over SOAP (the IdP with soapLogout)', () => {
+    const ended: string[] = [];
+    const soapLogout = { soapLogout: true, backChannelLogout: (userId: string) => void ended.push(userId) };
+    beforeEach(() => {
+      ended.length = 0;
+    });
+
+    /** `sp`'s LogoutRequest for its current user, signed with its key, posted to the IdP's slo/ in a SOAP envelope. */
+    async function soapLogoutFrom(sp: SpServer, id?: string): Promise<{ status: number; text: string }> {
+      const me = (await sp.whoami()).mellon;
+      const { document } = buildLogoutRequest({
+        ...(id ? { id } : {}),
+        issuer: sp.mellon.urls.entityId,
+        destination: world.idp.idp.urls.slo,
+        nameId: { value: me?.nameIdContent ?? '', format: me?.nameIdFormat },
+        sessionIndexes: me?.sessionIndex ? [me.sessionIndex] : [],
+      });
+      signElement(document.documentElement, { privateKey: testKeyPair('sp').privateKey });
+      const response = await fetch(`${world.idp.local}${new URL(world.idp.idp.urls.slo).pathname}`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/xml', 'x-forwarded-proto': 'https' },
+        body: serializeXml(buildSoapEnvelope(document.documentElement)),
+      });
+      return { status: response.status, text: await response.text() };
+    }
+
+    /** The IdP's signed LogoutResponse from a SOAP answer. */
+    function logoutResponse(text: string) {
+      const { parsed, message } = parseSoapEnvelope(text);
+      verifyEnvelopedSignature(message, findSignature(message)!, { keys: [testKeyPair('idp').publicKey], ids: parsed.ids });
+      return parseLogoutResponse(message);
+    }
+
+    it('publishes a SOAP SingleLogoutService in the IdP metadata', async () => {
+      await start(true, soapLogout);
+      expect(world.idp.idp.metadata()).to.include(`<md:SingleLogoutService Binding="${BINDING.soap}" Location="${world.idp.idp.urls.slo}"/>`);
+    });
+
+    it('the IdP session and your sessions end, the SOAP SP is told, the initiator gets a signed Success', async () => {
+      await start(true, soapLogout);
+      const answer = await soapLogoutFrom(front, '_soap-logout-1');
+      expect(answer.status).to.equal(200);
+      const response = logoutResponse(answer.text);
+      expect([response.inResponseTo, response.statusCodes]).to.deep.equal(['_soap-logout-1', [STATUS.success]]);
+      expect(ended).to.deep.equal(['u-1001']);
+      expect((await back.whoami()).user).to.equal(null);
+      // The same request again: verified, so a LogoutResponse says why (no second logout).
+      const replay = logoutResponse((await soapLogoutFrom(front, '_soap-logout-1')).text);
+      expect([replay.statusCodes, replay.statusMessage]).to.deep.equal([[STATUS.requester], 'REPLAYED_ASSERTION']);
+      expect(ended).to.have.length(1);
+    });
+
+    it('an SP reachable only through the browser cannot be told: PartialLogout, and it keeps its session', async () => {
+      await start(true, soapLogout);
+      const response = logoutResponse((await soapLogoutFrom(back)).text);
+      expect(response.statusCodes).to.deep.equal([STATUS.success, STATUS.partialLogout]);
+      expect((await front.whoami()).user).to.not.equal(null);
+    });
+
+    it('refused without soapLogout (403, SOAP fault), and soapLogout needs backChannelLogout', async () => {
+      await start(true);
+      const answer = await soapLogoutFrom(front);
+      expect(answer.status).to.equal(403);
+      expect(answer.text).to.include('<faultstring>BINDING_INVALID</faultstring>');
+      expect((await back.whoami()).user).to.not.equal(null);
+      expect(() => IdpServer.metadataFor('https://idp.example.test', { settings: { soapLogout: true } })).to.throw(ConfigError, 'backChannelLogout');
+    });
   });
 });
 

@@ -151,6 +151,13 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   /** Ends your own session when single logout runs here. */
   readonly logout?: ((ctx: Context) => void | Promise<void>) | undefined;
   /**
+   * Take SPs' LogoutRequests over the SOAP back-channel at `slo/` (published in metadata). Default
+   * false. No browser is there: `backChannelLogout` must end your own session of that user.
+   */
+  readonly soapLogout?: boolean | undefined;
+  /** Ends every session of your own for this user (a logout without the browser: SOAP). */
+  readonly backChannelLogout?: ((userId: string) => void | Promise<void>) | undefined;
+  /**
    * Asked before each release to an SP: true releases, false answers RequestDenied, `'ask'` shows
    * the consent page (unless the user asked to remember a consent to the same attribute names).
    * Without it, the page is shown to SPs with `askConsent`.

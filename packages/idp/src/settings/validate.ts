@@ -21,6 +21,8 @@ const IDP_KEYS = {
   authenticate: 'function',
   loginUrl: 'string',
   logout: 'function',
+  soapLogout: 'boolean',
+  backChannelLogout: 'function',
   consent: 'function',
   askConsent: 'boolean',
   consentLifetime: 'positive',
@@ -86,6 +88,9 @@ export function validateIdpSettings<U extends IdpUser>(input: unknown): IdpSetti
   if ((settings['secret'] as string).length < 32) throw new ConfigError('secret', 'expected at least 32 characters (it keys the pairwise NameIDs)');
   if (settings['privateKey'] === undefined && ((settings['privateKeys'] as unknown[] | undefined) ?? []).length === 0) {
     throw new ConfigError('privateKey', 'is required (or privateKeys): the IdP signs every assertion');
+  }
+  if (settings['soapLogout'] === true && settings['backChannelLogout'] === undefined) {
+    throw new ConfigError('backChannelLogout', 'is required with soapLogout: a logout over SOAP has no browser, so your own session must be ended by user id');
   }
   const sps = settings['serviceProviders'] as unknown[];
   sps.forEach((entry, index) => {

@@ -1,10 +1,12 @@
 import type { Context } from 'koa';
-import { BINDING, fail, parseLogoutRequest, parseLogoutResponse } from '@koa-mellon/saml';
+import { BINDING, fail, parseLogoutRequest, parseLogoutResponse, type LogoutRequest } from '@koa-mellon/saml';
+import type { IdpSessionRecord } from '../state/sessions.js';
 import { safeNext } from 'koa-mellon';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import { readForm, readQuery } from 'koa-mellon';
 import { continueLogout, LOGOUT_TTL_MS, startLogout } from './propagate.js';
+import { soapSingleLogout } from './receive-soap.js';
 import { checkLogoutDestination, identifyLogoutSp, readLogoutMessage, verifyLogoutSignature, type ReceivedLogout } from './receive.js';
 
 type Step = <U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: ReceivedLogout<U>) => Promise<void> | void;
@@ -22,9 +24,11 @@ const SLO_STEPS: ReadonlyArray<readonly [string, Step]> = [
 
 /**
  * GET|POST slo/: an SP's LogoutRequest (it starts single logout) or LogoutResponse (it answers
- * ours); without a SAML message, the user logs out at the IdP and ends at `next`.
+ * ours); without a SAML message, the user logs out at the IdP and ends at `next`. A SOAP POST is
+ * the back-channel (receive-soap.ts).
  */
 export async function singleLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
+  if (ctx.method === 'POST' && ctx.is('text/xml', 'application/soap+xml')) return soapSingleLogout(ctx, rt);
   const query = readQuery(ctx);
   const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : new Map<string, string>();
   if (!['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name))) {
@@ -45,20 +49,27 @@ async function act<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: 
     await continueLogout(ctx, rt, entityId, response.inResponseTo, response.success);
     return;
   }
-  const request = parseLogoutRequest(message.parsed.root, { keys: rt.keys.decryptionKeys });
-  const now = rt.clock();
-  if (request.notOnOrAfter && now - rt.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
-  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
-  // The session this SP was given that NameID in: this browser's, else found by the index.
-  const own = await rt.sessions.load(ctx);
-  const named = async (session: typeof own) => session !== undefined && (await rt.sessions.visits(session)).some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
-  let session = (await named(own)) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value);
-  // saml-core §3.7.1: with SessionIndex, only that session is meant.
-  if (session && request.sessionIndexes.length > 0 && !request.sessionIndexes.includes(session.sessionIndex)) session = undefined;
+  const { request, session } = await acceptLogoutRequest(rt, entityId, message.parsed.root, await rt.sessions.load(ctx));
   await startLogout(ctx, rt, session, {
     entityId,
     requestId: request.id,
     relayState: message.relayState,
     binding: message.redirect ? BINDING.redirect : BINDING.post,
   });
+}
+
+/**
+ * A verified SP's LogoutRequest: not expired, not seen before, and the IdP session it names, if
+ * still open: `own` (this browser's) when the SP was given that NameID in it, else the one the
+ * (SP, NameID) index finds; with SessionIndexes, only a session among them (saml-core §3.7.1).
+ */
+export async function acceptLogoutRequest<U extends IdpUser>(rt: IdpRuntime<U>, entityId: string, root: Element, own: IdpSessionRecord | undefined): Promise<{ request: LogoutRequest; session: IdpSessionRecord | undefined }> {
+  const request = parseLogoutRequest(root, { keys: rt.keys.decryptionKeys });
+  const now = rt.clock();
+  if (request.notOnOrAfter && now - rt.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
+  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
+  const named = async (session: IdpSessionRecord | undefined) => session !== undefined && (await rt.sessions.visits(session)).some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
+  let session = (await named(own)) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value);
+  if (session && request.sessionIndexes.length > 0 && !request.sessionIndexes.includes(session.sessionIndex)) session = undefined;
+  return { request, session };
 }

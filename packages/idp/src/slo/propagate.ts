@@ -61,9 +61,8 @@ export async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRunt
     current = { ...current, remaining: current.remaining.slice(1) };
     const endpoint = await sloEndpointOf(rt, target.entityId, [BINDING.redirect, BINDING.post]);
     if (!endpoint) {
-      const soap = await sloEndpointOf(rt, target.entityId, [BINDING.soap]);
       // saml-profiles §4.4.3.3: an SP we cannot reach, or that does not log out, makes the logout partial.
-      if (!soap || !(await logoutOverSoap(rt, soap, target, current.sessionIndex))) current = { ...current, partial: true };
+      if (!(await logoutOverSoap(rt, target, current.sessionIndex))) current = { ...current, partial: true };
       continue;
     }
     const { id, document } = buildLogoutRequest({
@@ -118,7 +117,8 @@ async function finishLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, 
   sendSaml(ctx, { endpoint, parameter: 'SAMLResponse', document, relayState: initiator.relayState, signingKey: signing.privateKey, signatureAlgorithm: signing.signatureAlgorithm, isResponse: true });
 }
 
-async function sloEndpointOf<U extends IdpUser>(rt: IdpRuntime<U>, entityId: string, bindings: readonly string[]): Promise<Endpoint | undefined> {
+/** The SP's SingleLogoutService for the first of `bindings` it offers; undefined when it offers none, or is gone. */
+export async function sloEndpointOf<U extends IdpUser>(rt: IdpRuntime<U>, entityId: string, bindings: readonly string[]): Promise<Endpoint | undefined> {
   try {
     return findEndpoint((await rt.spByEntityId(entityId)).descriptor.singleLogoutServices, bindings);
   } catch (err) {

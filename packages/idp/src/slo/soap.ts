@@ -1,4 +1,5 @@
 import {
+  BINDING,
   LOGOUT_REASON,
   MellonError,
   buildLogoutRequest,
@@ -11,23 +12,26 @@ import {
   serializeXml,
   signElement,
   verifyEnvelopedSignature,
-  type Endpoint,
 } from '@koa-mellon/saml';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import type { VisitedSp } from '../state/sessions.js';
 import { signingOptions } from '../sso/issue.js';
+import { sloEndpointOf } from './propagate.js';
 
 /** How long an SP may take to answer a back-channel LogoutRequest. */
 export const SOAP_LOGOUT_TIMEOUT_MS = 5000;
 
 /**
- * Tells one SP over the SOAP back-channel (saml-bindings §3.2, saml-profiles §4.4.3.4): our signed
+ * Tells one SP over the SOAP back-channel, when its metadata offers it (saml-bindings §3.2,
+ * saml-profiles §4.4.3.4): our signed
  * LogoutRequest, and its LogoutResponse back, which must be signed with a key of its metadata,
  * from it, to this request, and Success. Any failure is logged and reported as false (the logout
  * becomes partial); it never stops the logout of the other SPs.
  */
-export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, endpoint: Endpoint, target: VisitedSp, sessionIndex: string | undefined): Promise<boolean> {
+export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, target: VisitedSp, sessionIndex: string | undefined): Promise<boolean> {
+  const endpoint = await sloEndpointOf(rt, target.entityId, [BINDING.soap]);
+  if (!endpoint) return false;
   try {
     const sp = await rt.spByEntityId(target.entityId);
     const { id, document } = buildLogoutRequest({

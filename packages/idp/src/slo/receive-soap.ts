@@ -1,0 +1,73 @@
+import type { Context } from 'koa';
+import {
+  MellonError,
+  STATUS,
+  buildLogoutResponse,
+  buildSoapEnvelope,
+  fail,
+  parseSoapEnvelope,
+  readMessageHeader,
+  serializeXml,
+  signElement,
+  type StatusInput,
+} from '@koa-mellon/saml';
+import { readBody, sendSoapFault } from 'koa-mellon';
+import type { IdpRuntime, SpMetadata } from '../runtime.js';
+import type { IdpUser } from '../settings/types.js';
+import { signingOptions } from '../sso/issue.js';
+import { acceptLogoutRequest } from './index.js';
+import { identifyLogoutSp, verifyLogoutSignature, type ReceivedLogout } from './receive.js';
+import { logoutOverSoap } from './soap.js';
+
+/**
+ * POST slo/ with a SOAP envelope (with `soapLogout`): an SP's LogoutRequest over the back-channel
+ * (saml-profiles §4.4.3.4, saml-bindings §3.2). Signed with a key of its metadata, as every logout
+ * message. The IdP session ends, your own sessions of the user end (`backChannelLogout`: there is
+ * no browser), the other SPs that offer SOAP are told, and the answer is our signed LogoutResponse,
+ * PartialLogout when an SP could not be told. Before the SP is verified, refusals are SOAP faults;
+ * after, a LogoutResponse with an error status (saml-bindings §3.2.3.3).
+ */
+export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
+  let verified: { sp: SpMetadata<U>; requestId: string } | undefined;
+  try {
+    if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
+    const { parsed, message: root } = parseSoapEnvelope(await readBody(ctx, rt.maxMessageBytes), { maxBytes: rt.maxMessageBytes });
+    // The LogoutRequest inside the envelope is what is verified and read; its ID index is the document's.
+    const message: ReceivedLogout<U> = { kind: 'LogoutRequest', parsed: { ...parsed, root } };
+    await identifyLogoutSp(rt, message);
+    verifyLogoutSignature(message);
+    const sp = message.sp as SpMetadata<U>;
+    const header = readMessageHeader(root, 'LogoutRequest');
+    verified = { sp, requestId: header.id };
+    // Optional over SOAP (no browser to mislead), checked when present.
+    if (header.destination !== undefined && header.destination !== rt.urls.slo) fail('DESTINATION_MISMATCH', 'Destination is not our SLO URL');
+    const { session } = await acceptLogoutRequest(rt, sp.entity.entityId, root, undefined);
+    let partial = false;
+    if (session) {
+      const visits = await rt.sessions.visits(session);
+      await rt.sessions.end(session);
+      await rt.settings.backChannelLogout?.(session.userId);
+      for (const visit of visits) {
+        if (visit.entityId !== sp.entity.entityId && !(await logoutOverSoap(rt, visit, session.sessionIndex))) partial = true;
+      }
+    }
+    rt.logger.info({ initiator: sp.entity.entityId, session: session !== undefined, partial }, 'koa-mellon idp: single logout over SOAP');
+    answer(ctx, rt, verified.requestId, partial ? { codes: [STATUS.success, STATUS.partialLogout] } : undefined);
+  } catch (err) {
+    const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
+    if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: SOAP LogoutRequest refused');
+    else rt.logger.error({ err }, 'koa-mellon idp: unexpected error');
+    if (!verified) return sendSoapFault(ctx, code);
+    const ours = code === 'STORE_UNAVAILABLE' || code === 'INTERNAL_ERROR';
+    answer(ctx, rt, verified.requestId, { codes: [ours ? STATUS.responder : STATUS.requester], message: code });
+  }
+}
+
+/** Our signed LogoutResponse in the SOAP answer: Success, or the status given. */
+function answer<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, requestId: string, status: StatusInput | undefined): void {
+  const { document } = buildLogoutResponse({ issuer: rt.urls.entityId, inResponseTo: requestId, status, clock: rt.clock });
+  signElement(document.documentElement, signingOptions(rt));
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/xml';
+  ctx.body = serializeXml(buildSoapEnvelope(document.documentElement));
+}
