@@ -48,7 +48,7 @@ describe('@koa-mellon/idp consent page', () => {
     const page = await browser.request(new URL(response.headers.get('location') ?? '', world.idp.origin).href);
     expect(page.status).to.equal(200);
     expect(page.headers.get('x-frame-options')).to.equal('DENY');
-    expect(page.headers.get('content-security-policy')).to.include("frame-ancestors 'none'");
+    expect(page.headers.get('content-security-policy')).to.include("frame-ancestors 'none'").and.include("default-src 'none'");
     expect(page.headers.get('cache-control')).to.equal('no-store');
     const html = await page.text();
     expect(html).to.include(sp.mellon.urls.metadata).and.include('alice@example.test').and.include('Alice Liddell');
@@ -116,7 +116,8 @@ describe('@koa-mellon/idp consent page', () => {
 
   it("the app's consent hook decides: 'ask' shows the app's own page, true releases, false denies", async () => {
     const views: ConsentView<TestUser>[] = [];
-    const answers: (boolean | 'ask')[] = ['ask', true, false];
+    // Asked again when the user accepts ('ask' again: the acceptance stands), then at each login.
+    const answers: (boolean | 'ask')[] = ['ask', 'ask', true, false];
     await start(
       {
         settings: {
@@ -137,6 +138,35 @@ describe('@koa-mellon/idp consent page', () => {
     expect((await browser.go(`${sp.mellon.urls.login}?next=/released`)).url).to.equal('https://sp.example.test/released');
     await browser.go(`${sp.mellon.urls.login}?next=/denied`);
     expect(lastPostedResponse(browser)).to.include(STATUS.requestDenied);
+  });
+
+  it("the hook is asked again when the user accepts: access revoked meanwhile is RequestDenied", async () => {
+    const answers: (boolean | 'ask')[] = ['ask', false];
+    await start({ settings: { consent: () => answers.shift() ?? false } }, {});
+    const done = await answer(await toConsentPage(), 'accept');
+    expect(done.body).to.include('STATUS_NOT_SUCCESS');
+    expect(lastPostedResponse(browser)).to.include(STATUS.requestDenied).and.not.include('Assertion');
+  });
+
+  it('what would be released changed while the page was open: the page is shown again, nothing is sent', async () => {
+    let motto = 'carpe diem';
+    world = await startWorld({ sps: [{ idpSettings: { askConsent: true, attributes: { mail: 'email', motto: { value: () => motto } } } }] });
+    browser = world.browser;
+    sp = world.sps[0] as SpServer;
+    const page = await toConsentPage();
+    motto = 'sapere aude';
+    const again = await answer(page, 'accept');
+    expect(again.body).to.include('Share your information?').and.include('sapere aude');
+    expect(browser.posts.some((post) => post.form.has('SAMLResponse'))).to.equal(false);
+    expect((await answer(again, 'accept')).url).to.equal('https://sp.example.test/after');
+  });
+
+  it('IsPassive: NoPassive instead of the consent page (a passive request must not show one)', async () => {
+    await start();
+    await browser.go(world.idp.url('/login/as?user=alice&next=/'));
+    const done = await browser.go(`${sp.mellon.urls.login}?next=/quiet&isPassive=1`);
+    expect(done.body).to.include('STATUS_NOT_SUCCESS').and.not.include('Share your information?');
+    expect(lastPostedResponse(browser)).to.include(STATUS.noPassive);
   });
 
   it('no consent page for an SP without askConsent', async () => {

@@ -1,4 +1,5 @@
-import { STATUS, escapeHtml, fail, type LocalizedString } from '@koa-mellon/saml';
+import { createHash } from 'node:crypto';
+import { STATUS, escapeHtml, fail, type LocalizedString, type ResponseAttribute } from '@koa-mellon/saml';
 import type { Context } from 'koa';
 import { readForm, storeCall } from 'koa-mellon';
 import { releaseAttributes } from '../attributes.js';
@@ -23,10 +24,11 @@ interface RememberedConsent {
  * every attribute name released now: a new attribute asks again, new values of the same do not.
  */
 export async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U): Promise<'release' | 'deny' | 'ask'> {
-  if (pending.consentedBy === user.id) return 'release';
+  // The hook is asked every time (access may have been revoked while the page was open).
   const answer = rt.settings.consent ? await rt.settings.consent(ctx, sp.info, user) : (sp.sp.settings.askConsent ?? rt.settings.askConsent ?? false) ? 'ask' : true;
   if (answer === true) return 'release';
   if (answer === false) return 'deny';
+  if (pending.consentedBy === user.id) return 'release';
   const names = (await releaseAttributes(sp.sp.settings.attributes, user, sp.info)).map((attribute) => attribute.name);
   // Written only by answerConsent, under this key.
   const remembered = (await storeCall(() => rt.stores.consents.get(consentKey(user.id, sp.entity.entityId)))) as RememberedConsent | undefined;
@@ -39,8 +41,8 @@ export async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime
  * posts back (no other token is needed: the key is unguessable and the cookie SameSite).
  */
 export async function askConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U): Promise<void> {
-  const key = await savePending(ctx, rt, { ...pending, consentAskedOf: user.id, consentedBy: undefined });
   const attributes = await releaseAttributes(sp.sp.settings.attributes, user, sp.info);
+  const key = await savePending(ctx, rt, { ...pending, consentAskedOf: user.id, consentShown: digestOf(attributes), consentedBy: undefined });
   const view: ConsentView<U> = {
     sp: sp.info,
     spName: spDisplayName(sp),
@@ -55,7 +57,7 @@ export async function askConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Content-Type-Options', 'nosniff');
   // A consent page must never be framed (clickjacking would accept on the user's behalf).
-  ctx.set('Content-Security-Policy', "frame-ancestors 'none'");
+  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'");
   ctx.set('X-Frame-Options', 'DENY');
   ctx.body = html;
   rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId }, 'koa-mellon idp: consent asked');
@@ -84,14 +86,24 @@ export async function answerConsent<U extends IdpUser>(ctx: Context, rt: IdpRunt
     // Someone else is logged in now: their own consent (or login) is needed; start over.
     return proceed(ctx, rt, { ...pending, consentAskedOf: undefined });
   }
+  const attributes = await releaseAttributes(sp.sp.settings.attributes, user, sp.info);
+  if (digestOf(attributes) !== pending.consentShown) {
+    // What would be released changed since the page was shown (values, settings): show it again.
+    return askConsent(ctx, rt, sp, { ...pending, consentAskedOf: undefined }, user);
+  }
   if (form.get('remember') === '1') {
-    const names = (await releaseAttributes(sp.sp.settings.attributes, user, sp.info)).map((attribute) => attribute.name);
+    const names = attributes.map((attribute) => attribute.name);
     const remembered: RememberedConsent = { names, at: rt.clock() };
     const lifetime = (rt.settings.consentLifetime ?? CONSENT_LIFETIME_SECONDS) * 1000;
     await storeCall(() => rt.stores.consents.set(consentKey(user.id, sp.entity.entityId), remembered, lifetime));
   }
   rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId, remember: form.get('remember') === '1' }, 'koa-mellon idp: consent given');
   await proceed(ctx, rt, { ...pending, consentAskedOf: undefined, consentedBy: user.id });
+}
+
+/** What the page showed, to compare with what would be released when the user answers. */
+function digestOf(attributes: readonly ResponseAttribute[]): string {
+  return createHash('sha256').update(JSON.stringify(attributes.map(({ name, values }) => [name, values]))).digest('hex');
 }
 
 function consentKey(userId: string, spEntityId: string): string {

@@ -31,6 +31,8 @@ export interface PendingRequest {
   readonly loginSentAt?: number | undefined;
   /** The user the consent page was shown to (pending its answer). */
   readonly consentAskedOf?: string | undefined;
+  /** Digest of the attributes the consent page showed. */
+  readonly consentShown?: string | undefined;
   /** The user who accepted the consent page for this request. */
   readonly consentedBy?: string | undefined;
   /** Digest of the browser-binding cookie (state/sessions.ts). */

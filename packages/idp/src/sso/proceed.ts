@@ -45,6 +45,7 @@ export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>
 
   const consent = await consentFor(ctx, rt, sp, pending, user);
   if (consent === 'deny') return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.requestDenied]);
-  if (consent === 'ask') return askConsent(ctx, rt, sp, pending, user);
+  // saml-core §3.4.1: a passive request must not take over the user interface, not even to ask.
+  if (consent === 'ask') return pending.isPassive ? sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.noPassive]) : askConsent(ctx, rt, sp, pending, user);
   await issueAssertion(ctx, rt, sp, pending, user, session);
 }
