@@ -29,6 +29,8 @@ export interface LogoutRun {
   readonly next?: string | undefined;
 }
 
+const FRONT_CHANNEL = [BINDING.redirect, BINDING.post];
+
 /** How long each SP may take to answer, and the run to finish. */
 export const LOGOUT_TTL_MS = 10 * 60 * 1000;
 
@@ -41,28 +43,33 @@ export async function startLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntim
   if (session) await rt.sessions.end(session, ctx);
   await rt.settings.logout?.(ctx);
   rt.logger.info({ initiator: initiator?.entityId ?? 'idp', sps: visits.length }, 'koa-mellon idp: single logout started');
+  // SPs that offer only the SOAP back-channel are told now, all at once; the browser visits the others.
+  const throughBrowser: VisitedSp[] = [];
+  const overSoap: VisitedSp[] = [];
+  for (const visit of visits) {
+    if (visit.entityId === initiator?.entityId) continue;
+    ((await sloEndpointOf(rt, visit.entityId, FRONT_CHANNEL)) ? throughBrowser : overSoap).push(visit);
+  }
+  const told = await Promise.all(overSoap.map((visit) => logoutOverSoap(rt, visit, session?.sessionIndex)));
   await advanceLogout(ctx, rt, {
     id: randomBytes(16).toString('hex'),
     sessionIndex: session?.sessionIndex,
-    remaining: visits.filter((sp) => sp.entityId !== initiator?.entityId),
-    partial: false,
+    remaining: throughBrowser,
+    partial: told.includes(false),
     initiator,
     next,
   });
 }
 
-/**
- * Sends the next SP its LogoutRequest through the browser; an SP that offers only the SOAP
- * back-channel is told directly, here, and the run goes on. When none is left, finishes.
- */
+/** Sends the next SP its LogoutRequest through the browser; when none is left, finishes. */
 export async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
   let current = run;
   for (const target of run.remaining) {
     current = { ...current, remaining: current.remaining.slice(1) };
-    const endpoint = await sloEndpointOf(rt, target.entityId, [BINDING.redirect, BINDING.post]);
+    const endpoint = await sloEndpointOf(rt, target.entityId, FRONT_CHANNEL);
     if (!endpoint) {
-      // saml-profiles §4.4.3.3: an SP we cannot reach, or that does not log out, makes the logout partial.
-      if (!(await logoutOverSoap(rt, target, current.sessionIndex))) current = { ...current, partial: true };
+      // saml-profiles §4.4.3.3: an SP we cannot reach (its metadata changed meanwhile) makes the logout partial.
+      current = { ...current, partial: true };
       continue;
     }
     const { id, document } = buildLogoutRequest({

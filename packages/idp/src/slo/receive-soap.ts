@@ -46,10 +46,16 @@ export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpR
     if (session) {
       const visits = await rt.sessions.visits(session);
       await rt.sessions.end(session);
-      await rt.settings.backChannelLogout?.(session.userId);
-      for (const visit of visits) {
-        if (visit.entityId !== sp.entity.entityId && !(await logoutOverSoap(rt, visit, session.sessionIndex))) partial = true;
+      try {
+        await rt.settings.backChannelLogout?.(session.userId);
+      } catch (err) {
+        // Your sessions may live on: say so, but still tell the other SPs.
+        rt.logger.error({ err }, 'koa-mellon idp: backChannelLogout failed');
+        partial = true;
       }
+      // All at once: each may take up to its timeout.
+      const others = visits.filter((visit) => visit.entityId !== sp.entity.entityId);
+      if ((await Promise.all(others.map((visit) => logoutOverSoap(rt, visit, session.sessionIndex)))).includes(false)) partial = true;
     }
     rt.logger.info({ initiator: sp.entity.entityId, session: session !== undefined, partial }, 'koa-mellon idp: single logout over SOAP');
     answer(ctx, rt, verified.requestId, partial ? { codes: [STATUS.success, STATUS.partialLogout] } : undefined);

@@ -26,8 +26,8 @@ export const SOAP_LOGOUT_TIMEOUT_MS = 5000;
  * Tells one SP over the SOAP back-channel, when its metadata offers it (saml-bindings §3.2,
  * saml-profiles §4.4.3.4): our signed
  * LogoutRequest, and its LogoutResponse back, which must be signed with a key of its metadata,
- * from it, to this request, and Success. Any failure is logged and reported as false (the logout
- * becomes partial); it never stops the logout of the other SPs.
+ * from it, to this request, and Success, within SOAP_LOGOUT_TIMEOUT_MS. Any failure is logged and
+ * reported as false (the logout becomes partial); it never stops the logout of the other SPs.
  */
 export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, target: VisitedSp, sessionIndex: string | undefined): Promise<boolean> {
   const endpoint = await sloEndpointOf(rt, target.entityId, [BINDING.soap]);
@@ -60,8 +60,9 @@ export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, targe
     rt.logger.info({ sp: target.entityId }, 'koa-mellon idp: SP logged out over SOAP');
     return true;
   } catch (err) {
-    if (!(err instanceof MellonError)) throw err;
-    rt.logger.warn({ sp: target.entityId, code: err.code, reason: err.message }, 'koa-mellon idp: back-channel logout failed');
+    // One SP never stops the logout of the others: any failure makes this one partial.
+    if (err instanceof MellonError) rt.logger.warn({ sp: target.entityId, code: err.code, reason: err.message }, 'koa-mellon idp: back-channel logout failed');
+    else rt.logger.error({ sp: target.entityId, err }, 'koa-mellon idp: back-channel logout failed unexpectedly');
     return false;
   }
 }

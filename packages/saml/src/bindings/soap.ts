@@ -64,6 +64,10 @@ export async function postSoap(url: string, xml: string, options: SoapCallOption
   const body = Buffer.from(xml, 'utf8');
   return new Promise<string>((resolve, reject) => {
     const failWith = (message: string, cause?: unknown) => reject(new MellonError(code, message, cause === undefined ? undefined : { cause }));
+    // `timeout` below is the socket's idle timeout: a peer trickling bytes would never trip it.
+    // The whole exchange gets the same deadline.
+    const deadline = setTimeout(() => request.destroy(new Error(`no complete answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+    deadline.unref();
     const request = send(
       target,
       {
@@ -74,7 +78,8 @@ export async function postSoap(url: string, xml: string, options: SoapCallOption
       },
       (response) => {
         if (response.statusCode !== 200) {
-          response.resume();
+          // Nothing of a refusal is read: the connection is closed rather than drained.
+          request.destroy();
           failWith(`SOAP peer answered HTTP ${response.statusCode}`);
           return;
         }
@@ -89,12 +94,19 @@ export async function postSoap(url: string, xml: string, options: SoapCallOption
           }
           chunks.push(chunk);
         });
-        response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        response.on('end', () => {
+          clearTimeout(deadline);
+          resolve(Buffer.concat(chunks).toString('utf8'));
+        });
         response.on('error', (err) => failWith('SOAP response failed', err));
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    request.on('error', (err) => failWith('SOAP request failed', err));
+    request.on('error', (err) => {
+      clearTimeout(deadline);
+      failWith('SOAP request failed', err);
+    });
+    request.on('close', () => clearTimeout(deadline));
     request.end(body);
   });
 }
