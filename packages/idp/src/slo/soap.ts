@@ -60,7 +60,7 @@ export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, targe
     rt.logger.info({ sp: target.entityId }, 'koa-mellon idp: SP logged out over SOAP');
     return true;
   } catch (err) {
-    // One SP never stops the logout of the others: any failure makes this one partial.
+    // One SP never stops the logout of the others; a failure makes this one partial.
     if (err instanceof MellonError) rt.logger.warn({ sp: target.entityId, code: err.code, reason: err.message }, 'koa-mellon idp: back-channel logout failed');
     else rt.logger.error({ sp: target.entityId, err }, 'koa-mellon idp: back-channel logout failed unexpectedly');
     return false;
