@@ -15,6 +15,12 @@ then answers one JSON command per stdin line with one JSON line (the test plays 
                                           (mellon, then one octet of its SignatureValue altered), "drop"
                                           (the connection closed without an answer)
   {"op": "soapLog"}                    -> {"requests": what the SOAP endpoint received and did}, then clears it
+  {"op": "useIdp", "metadata"}         -> {"idp"}: trusts this IdP (metadata XML) instead (mellon reloaded
+                                          with another MellonIdPMetadataFile); the sessions held are kept
+  {"op": "soapLogout", "tamper"?, "replay"?}
+                                       -> SP-initiated logout over SOAP (saml-profiles §4.4.3.4) for the
+                                          last login: Lasso's LogoutRequest posted to the IdP's SOAP SLO,
+                                          its answer given to Lasso; see soap_logout_request()
 Every failure answers {"ok": false, "error": <Lasso exception class, or Refused>, "message"}.
 
 The ready line also gives "soapLogout", the loopback URL where it takes SOAP LogoutRequests as
@@ -36,7 +42,9 @@ import threading
 import time
 import traceback
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlsplit
+from urllib.request import ProxyHandler, Request, build_opener
 
 import lasso
 
@@ -48,7 +56,9 @@ SOAP = 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP'
 SOAP_PATH = '/mellon/logout'
 # Lasso signs with the default namespace: <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">.
 SIGNATURE_VALUE = re.compile(r'(<(?:ds:)?SignatureValue>)(.)')
+SOAP_FAULT = re.compile(r'<faultcode>([^<]*)</faultcode>\s*<faultstring>([^<]*)</faultstring>')
 LOCK = threading.Lock()  # Lasso state is touched by the command loop and the SOAP endpoint
+DIRECT = build_opener(ProxyHandler({}))  # loopback only: no http_proxy from the environment
 
 
 class Refused(Exception):
@@ -147,17 +157,24 @@ class Sp:
         self.entity_id = conf['entityId']
         self.acs_url = conf['endpoint'] + '/postResponse'
         self.own_metadata = mellon_metadata(conf['entityId'], conf['endpoint'], read(conf['cert']))
-        self.server = lasso.Server.newFromBuffers(self.own_metadata, read(conf['key']), None, read(conf['cert']))
-        self.server.signatureMethod = lasso.SIGNATURE_METHOD_RSA_SHA256  # MellonSignatureMethod rsa-sha256
-        self.server.setEncryptionPrivateKey(conf['key'])
-        self.server.addProviderFromBuffer(lasso.PROVIDER_ROLE_IDP, read(conf['idpMetadata']))
-        self.idp = next(iter(self.server.providerIds))
+        self.key, self.cert = conf['key'], conf['cert']
+        self.use_idp({'metadata': read(conf['idpMetadata'])})
         self.sent_authn = set()  # IDs of the AuthnRequests we sent
         self.sent_logout = {}    # LogoutRequest ID -> the NameID it logs out
         self.sessions = {}       # NameID -> Lasso session dump (mellon's session cache)
         self.current = None      # the browser's session (mellon's cookie): the last NameID logged in
         self.soap_mode = 'answer'
         self.soap_requests = []  # what the SOAP endpoint received and did, for the test to read
+
+    def use_idp(self, cmd):
+        """mellon's server_config: a Lasso server with our metadata and keys, and the IdP's metadata."""
+        server = lasso.Server.newFromBuffers(self.own_metadata, read(self.key), None, read(self.cert))
+        server.signatureMethod = lasso.SIGNATURE_METHOD_RSA_SHA256  # MellonSignatureMethod rsa-sha256
+        server.setEncryptionPrivateKey(self.key)
+        server.addProviderFromBuffer(lasso.PROVIDER_ROLE_IDP, cmd['metadata'])
+        self.server = server
+        self.idp = next(iter(server.providerIds))
+        return {'idp': self.idp}
 
     def login(self, cmd):
         """am_init_authn_request_common."""
@@ -259,6 +276,74 @@ class Sp:
             'url': logout.msgUrl,
         }
 
+    def soap_logout_request(self, cmd):
+        """SP-initiated single logout over SOAP (saml-profiles §4.4.3.4), as a Lasso SP does it.
+
+        mod_auth_mellon 0.18 itself only starts logout by HTTP-Redirect; this is Lasso's SOAP profile
+        (lasso_logout_init_request with HTTP_METHOD_SOAP), the HTTP exchange done as its callers do:
+        msgBody POSTed as text/xml to msgUrl, the answer given to processResponseMsg. The session is
+        dropped only when Lasso accepts a Success answer. "tamper": "request" alters one octet of
+        our SignatureValue before sending, "response" one octet of the IdP's before Lasso reads it.
+        "replay": the same request is posted again afterwards (its outcome in "replay"). Runs under
+        LOCK: the IdP must not call this process's own SOAP endpoint meanwhile (it does not: it
+        does not tell the SP that started the logout).
+        """
+        name_id = self.current
+        if name_id not in self.sessions:
+            raise Refused('not logged in')
+        logout = lasso.Logout(self.server)
+        logout.setSessionFromDump(self.sessions[name_id])
+        logout.initRequest(self.idp, lasso.HTTP_METHOD_SOAP)
+        logout.buildRequestMsg()
+        body = logout.msgBody
+        sent = {'url': logout.msgUrl, 'id': logout.request.iD, 'nameId': name_id,
+                'sessionIndexes': list(logout.request.sessionIndexes or ()),
+                'signed': SIGNATURE_VALUE.search(body) is not None}
+        if cmd.get('tamper') == 'request':
+            body = tamper(body)
+        outcome = self.soap_exchange(logout, body, cmd.get('tamper') == 'response')
+        if outcome['lassoError'] is None and outcome['status'] == lasso.SAML2_STATUS_CODE_SUCCESS:
+            self.sessions.pop(name_id, None)
+        result = {**sent, **outcome}
+        if cmd.get('replay'):
+            result['replay'] = self.soap_exchange(logout, logout.msgBody, False)
+        return result
+
+    @staticmethod
+    def soap_exchange(logout, body, tamper_answer):
+        """POST one SOAP message; what came back, and what Lasso made of it."""
+        request = Request(logout.msgUrl, data=body.encode('utf-8'), method='POST', headers={
+            'Content-Type': 'text/xml', 'SOAPAction': 'http://www.oasis-open.org/committees/security'})
+        try:
+            with DIRECT.open(request, timeout=10) as answer:
+                status, content_type, text = answer.status, answer.headers.get('Content-Type'), answer.read().decode('utf-8')
+        except HTTPError as err:
+            status, content_type, text = err.code, err.headers.get('Content-Type'), err.read().decode('utf-8')
+        fault = SOAP_FAULT.search(text)
+        outcome = {'httpStatus': status, 'contentType': content_type, 'fault': list(fault.groups()) if fault else None,
+                   'answerSigned': SIGNATURE_VALUE.search(text) is not None, 'lassoError': None,
+                   'status': None, 'subStatus': None, 'statusMessage': None, 'inResponseTo': None}
+        if tamper_answer:
+            text = tamper(text)
+        try:
+            logout.processResponseMsg(text)
+        except lasso.Error as err:
+            outcome['lassoError'] = type(err).__name__
+        # Lasso checks the status before it fails on a bad signature (a non-Success answer with an
+        # altered signature raises ProfileStatusNotSuccessError): its signatureStatus says which.
+        try:
+            _ = logout.signatureStatus  # the binding raises the error it holds
+        except lasso.Error as err:
+            outcome['signatureError'] = type(err).__name__
+        else:
+            outcome['signatureError'] = None
+        response = logout.response
+        if response is not None and response.status is not None and outcome['signatureError'] is None:
+            code = response.status.statusCode
+            outcome.update({'status': code.value, 'subStatus': code.statusCode.value if code.statusCode else None,
+                            'statusMessage': response.status.statusMessage, 'inResponseTo': response.inResponseTo})
+        return outcome
+
     def sessions_held(self, _cmd):
         return {'nameIds': sorted(self.sessions)}
 
@@ -327,8 +412,13 @@ class Sp:
         }
         answer = logout.msgBody
         if self.soap_mode == 'tamper':
-            answer = SIGNATURE_VALUE.sub(lambda m: m.group(1) + ('B' if m.group(2) == 'A' else 'A'), answer, count=1)
+            answer = tamper(answer)
         return 200, answer
+
+
+def tamper(xml):
+    """One octet of the first SignatureValue altered (the message itself is intact)."""
+    return SIGNATURE_VALUE.sub(lambda m: m.group(1) + ('B' if m.group(2) == 'A' else 'A'), xml, count=1)
 
 
 def serve_soap(sp):
@@ -372,7 +462,8 @@ def main():
     soap_metadata = mellon_metadata(conf['entityId'], conf['endpoint'], read(conf['cert']), soap_logout=soap_url)
     print(json.dumps({'ready': True, 'metadata': sp.own_metadata, 'soapLogout': soap_url, 'soapMetadata': soap_metadata}), flush=True)
     ops = {'login': sp.login, 'acs': sp.acs, 'logout': sp.logout, 'slo': sp.slo, 'sessions': sp.sessions_held,
-           'forget': sp.forget, 'soapMode': sp.set_soap_mode, 'soapLog': sp.soap_log}
+           'forget': sp.forget, 'soapMode': sp.set_soap_mode, 'soapLog': sp.soap_log,
+           'useIdp': sp.use_idp, 'soapLogout': sp.soap_logout_request}
     for line in sys.stdin:
         if not line.strip():
             continue

@@ -3,13 +3,18 @@
 // suite (lasso_sp.py: the Lasso calls mod_auth_mellon 0.18 makes, plus the checks mellon adds
 // because Lasso does not make them: Destination, Recipient, Conditions and Audience); the test
 // browser carries the messages between it and our IdP. For SOAP back-channel logout the Lasso
-// process also serves mellon's logout endpoint on 127.0.0.1, and our IdP posts to it directly.
+// process also serves mellon's logout endpoint on 127.0.0.1, and our IdP posts to it directly;
+// the other way round, Lasso posts its SOAP LogoutRequest to our IdP served on 127.0.0.1.
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { expect } from 'chai';
 import { BINDING, BLOCK_ENCRYPTION, NAMEID_FORMAT, STATUS, parseLogoutResponse } from '@koa-mellon/saml';
+import type Koa from 'koa';
 import type { IdpLogger, IdpSettings, ServiceProviderSettings } from '@koa-mellon/idp';
 import { testKeyPair } from '../../helpers/keys.js';
 import { Browser, type Stop } from '../../../packages/idp/test/helpers/browser.js';
@@ -48,6 +53,31 @@ interface LogoutResponseOutcome {
   readonly inResponseTo: string;
   readonly relayState: string | null;
 }
+/** Lasso's SP-initiated SOAP logout: what it sent, what came back over HTTP, what Lasso made of it. */
+interface SoapExchange {
+  readonly httpStatus: number;
+  readonly contentType: string | null;
+  /** faultcode and faultstring of a SOAP fault answer. */
+  readonly fault: [string, string] | null;
+  readonly answerSigned: boolean;
+  /** The Lasso exception processResponseMsg raised, if any. */
+  readonly lassoError: string | null;
+  /** Lasso's signatureStatus after it (it may raise ProfileStatusNotSuccessError for an answer whose signature failed). */
+  readonly signatureError: string | null;
+  /** The status read, only from an answer whose signature Lasso verified. */
+  readonly status: string | null;
+  readonly subStatus: string | null;
+  readonly statusMessage: string | null;
+  readonly inResponseTo: string | null;
+}
+interface SoapLogout extends SoapExchange {
+  readonly url: string;
+  readonly id: string;
+  readonly nameId: string;
+  readonly sessionIndexes: string[];
+  readonly signed: boolean;
+  readonly replay?: SoapExchange;
+}
 interface LogoutRequestOutcome {
   readonly kind: 'LogoutRequest';
   readonly nameId: string;
@@ -70,6 +100,23 @@ interface SoapSeen {
   readonly hadSession?: boolean;
   readonly validateError?: string | null;
   readonly answered?: { status: string; subStatus: string | null; signed: boolean };
+}
+
+/** A 127.0.0.1 server for IdpServer.start, its URL known before the IdP (so SPs can be given our metadata). */
+type Listening = NonNullable<Parameters<typeof IdpServer.start>[3]>;
+
+async function reserveLocal(): Promise<Listening> {
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => (handler ? handler(req, res) : res.writeHead(503).end()));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    server,
+    local: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    setApp(app: Koa) {
+      handler = app.callback();
+    },
+  };
 }
 
 describe('interop: Lasso (mod_auth_mellon) as a service provider of our IdP', function () {
@@ -124,7 +171,7 @@ describe('interop: Lasso (mod_auth_mellon) as a service provider of our IdP', fu
 
   async function spInitiatedLogin(relayState = 'https://mellon-sp.example.test/secret/'): Promise<{ login: Login; posted: Stop; requestId: string; url: string }> {
     const { url, id } = await peer.expectOk<{ url: string; id: string }>({ op: 'login', relayState });
-    expect(url.startsWith(`${IDP_ORIGIN}/idp/sso/?SAMLRequest=`)).to.equal(true);
+    expect(url.startsWith((idp as IdpServer).url('/idp/sso/?SAMLRequest='))).to.equal(true);
     const posted = await logInAt(url);
     const login = await peer.expectOk<Login>({ op: 'acs', SAMLResponse: posted.form?.get('SAMLResponse') ?? '' });
     return { login, posted, requestId: id, url };
@@ -361,6 +408,148 @@ describe('interop: Lasso (mod_auth_mellon) as a service provider of our IdP', fu
       expect([seen?.nameId, seen?.hadSession, seen?.validateError]).to.deep.equal([login.nameId, false, 'ProfileSessionNotFoundError']);
       expect(seen?.answered).to.deep.equal({ status: STATUS.responder, subStatus: STATUS.requestDenied, signed: true });
       expect(outcome().codes).to.deep.equal(['LOGOUT_FAILED']);
+    });
+  });
+
+  // saml-profiles §4.4.3.4 the other way round: Lasso starts single logout over SOAP at our IdP's
+  // slo/ (lasso_logout_init_request with HTTP_METHOD_SOAP) and posts it itself. Our IdP runs with
+  // soapLogout on 127.0.0.1, where the Lasso process can reach it, and Lasso is given the metadata
+  // our IdP publishes with those settings (it then lists the SOAP SingleLogoutService).
+  describe('single logout started by Lasso over SOAP (our IdP with soapLogout)', () => {
+    const ended: string[] = [];
+    const backChannelLogout = (userId: string): void => void ended.push(userId);
+    const SOAP_IDP = { ...IDP_SETTINGS, soapLogout: true, backChannelLogout };
+    /** soapLogout off; backChannelLogout given all the same, so that a call would show. */
+    const NO_SOAP_IDP = { ...IDP_SETTINGS, backChannelLogout };
+    let reserved: Listening | undefined;
+    let front: SpServer | undefined;
+    beforeEach(() => {
+      ended.length = 0;
+    });
+    afterEach(async () => {
+      await front?.stop();
+      front = undefined;
+      // Closed by idp.stop() once an IdP was started on it.
+      if (reserved?.server.listening) reserved.server.close();
+      reserved = undefined;
+    });
+    after(() => peer.expectOk({ op: 'useIdp', metadata: idpMetadata }));
+
+    /**
+     * Our IdP on 127.0.0.1 with `settings`; Lasso given its metadata for `published` settings (the
+     * same by default); with `front`, a koa-mellon SP that has only front-channel logout as a
+     * second SP. The user logged in to Lasso (and to that SP) at our IdP.
+     */
+    async function start(settings: Partial<IdpSettings<TestUser>>, options: { published?: Partial<IdpSettings<TestUser>>; front?: boolean } = {}): Promise<{ login: Login; server: IdpServer }> {
+      browser = new Browser();
+      reserved = await reserveLocal();
+      const metadata = IdpServer.metadataFor(reserved.local, { settings: options.published ?? settings });
+      await peer.expectOk({ op: 'useIdp', metadata });
+      const sps: ServiceProviderSettings<TestUser>[] = [{ metadata: spMetadata, attributes: RELEASE }];
+      if (options.front) {
+        front = await SpServer.start(browser, metadata);
+        sps.push({ metadata: await front.metadata() });
+      }
+      idp = await IdpServer.start(browser, sps, { origin: 'local', settings }, reserved);
+      const { login } = await spInitiatedLogin();
+      if (front) {
+        await browser.go(`${front.mellon.urls.login}?next=/`);
+        expect((await front.whoami()).user).to.not.equal(null);
+      }
+      return { login, server: idp };
+    }
+
+    async function sessionsHeld(): Promise<string[]> {
+      return (await peer.expectOk<{ nameIds: string[] }>({ op: 'sessions' })).nameIds;
+    }
+
+    /** Lasso logs in again: with the app's login cookie still there, no login page; the SessionIndex says which IdP session. */
+    async function loginAgain(): Promise<Login> {
+      const { url } = await peer.expectOk<{ url: string }>({ op: 'login' });
+      const posted = await browser.go(url);
+      expect(posted.url).to.equal(SP.acs);
+      return peer.expectOk<Login>({ op: 'acs', SAMLResponse: posted.form?.get('SAMLResponse') ?? '' });
+    }
+
+    it('our metadata, as Lasso is given it, lists the SOAP SingleLogoutService at slo/', async () => {
+      const { server } = await start(SOAP_IDP);
+      expect(IdpServer.metadataFor(server.origin, { settings: SOAP_IDP })).to.include(`<md:SingleLogoutService Binding="${BINDING.soap}" Location="${server.idp.urls.slo}"/>`);
+      expect(server.idp.urls.slo).to.match(/^http:\/\/127\.0\.0\.1:\d+\/idp\/slo\/$/);
+    });
+
+    it('our IdP verifies its signed LogoutRequest, ends the IdP session, calls backChannelLogout; Lasso verifies our signed Success', async () => {
+      const { login, server } = await start(SOAP_IDP);
+      const out = await peer.expectOk<SoapLogout>({ op: 'soapLogout', replay: true });
+      expect(out.url).to.equal(server.idp.urls.slo);
+      expect([out.signed, out.nameId, out.sessionIndexes]).to.deep.equal([true, login.nameId, [login.sessionIndex]]);
+      expect([out.httpStatus, out.fault, out.answerSigned]).to.deep.equal([200, null, true]);
+      expect(out.contentType).to.match(/^text\/xml\b/);
+      expect([out.lassoError, out.signatureError, out.status, out.subStatus, out.inResponseTo]).to.deep.equal([null, null, SUCCESS, null, out.id]);
+      expect(ended).to.deep.equal(['u-1001']);
+      expect(await sessionsHeld()).to.not.include(login.nameId);
+      // The same request again: verified, so answered with a status (no second logout).
+      expect(out.replay).to.include({ httpStatus: 200, answerSigned: true, lassoError: 'ProfileStatusNotSuccessError', signatureError: null, status: STATUS.requester, statusMessage: 'REPLAYED_ASSERTION', inResponseTo: out.id });
+      expect(ended).to.have.length(1);
+      // The IdP session is over: Lasso's next login is in a new one (the test app's own login is a
+      // signed cookie that backChannelLogout cannot reach, so no login page is shown).
+      expect((await loginAgain()).sessionIndex).to.not.equal(login.sessionIndex);
+      expect(server.loginPages).to.have.length(1);
+    });
+
+    it('a second SP in the session, reachable only through the browser: Success + PartialLogout, and that SP keeps its session', async () => {
+      const { login } = await start(SOAP_IDP, { front: true });
+      const out = await peer.expectOk<SoapLogout>({ op: 'soapLogout' });
+      // Lasso accepts it (only the top-level code decides) and ends its own session.
+      expect([out.httpStatus, out.answerSigned, out.lassoError, out.signatureError]).to.deep.equal([200, true, null, null]);
+      expect([out.status, out.subStatus, out.inResponseTo]).to.deep.equal([SUCCESS, STATUS.partialLogout, out.id]);
+      expect(ended).to.deep.equal(['u-1001']);
+      expect(await sessionsHeld()).to.not.include(login.nameId);
+      expect((await (front as SpServer).whoami()).user).to.not.equal(null);
+    });
+
+    it('our IdP without soapLogout, its metadata listing no SOAP logout: Lasso does not even send', async () => {
+      const { login, server } = await start(NO_SOAP_IDP);
+      expect(IdpServer.metadataFor(server.origin, { settings: NO_SOAP_IDP })).to.not.include(BINDING.soap);
+      const out = await peer.call<SoapLogout>({ op: 'soapLogout' });
+      expect([out.ok, out.error]).to.deep.equal([false, 'ProfileUnsupportedProfileError']);
+      expect(ended).to.deep.equal([]);
+      expect(await sessionsHeld()).to.include(login.nameId);
+    });
+
+    it('our IdP without soapLogout, Lasso holding metadata that lists it: 403 and a SOAP fault BINDING_INVALID; Lasso reports failure', async () => {
+      const { login } = await start(NO_SOAP_IDP, { published: SOAP_IDP });
+      const out = await peer.expectOk<SoapLogout>({ op: 'soapLogout' });
+      expect([out.httpStatus, out.fault, out.answerSigned]).to.deep.equal([403, ['soap:Client', 'BINDING_INVALID'], false]);
+      // Lasso does not read SOAP faults: it finds no LogoutResponse in the answer.
+      expect([out.lassoError, out.signatureError, out.status]).to.deep.equal(['ProfileInvalidMsgError', null, null]);
+      expect(ended).to.deep.equal([]);
+      expect(await sessionsHeld()).to.include(login.nameId);
+      // The IdP session is still open: the next login is given the same SessionIndex.
+      expect((await loginAgain()).sessionIndex).to.equal(login.sessionIndex);
+    });
+
+    it('its LogoutRequest with one octet of its signature altered: 403 and a SOAP fault SIGNATURE_INVALID; the IdP session stays', async () => {
+      const { login } = await start(SOAP_IDP);
+      const out = await peer.expectOk<SoapLogout>({ op: 'soapLogout', tamper: 'request' });
+      expect([out.httpStatus, out.fault, out.answerSigned]).to.deep.equal([403, ['soap:Client', 'SIGNATURE_INVALID'], false]);
+      expect([out.lassoError, out.signatureError, out.status]).to.deep.equal(['ProfileInvalidMsgError', null, null]);
+      expect(ended).to.deep.equal([]);
+      expect(await sessionsHeld()).to.include(login.nameId);
+      expect((await loginAgain()).sessionIndex).to.equal(login.sessionIndex);
+      // The intact request from the same session is accepted.
+      const intact = await peer.expectOk<SoapLogout>({ op: 'soapLogout' });
+      expect([intact.httpStatus, intact.lassoError, intact.signatureError, intact.status, intact.inResponseTo]).to.deep.equal([200, null, null, SUCCESS, intact.id]);
+      expect(ended).to.deep.equal(['u-1001']);
+    });
+
+    it('our answer with one octet of its signature altered in transit: Lasso refuses it and keeps its session', async () => {
+      const { login } = await start(SOAP_IDP);
+      const out = await peer.expectOk<SoapLogout>({ op: 'soapLogout', tamper: 'response' });
+      expect([out.httpStatus, out.fault, out.answerSigned]).to.deep.equal([200, null, true]);
+      expect([out.lassoError, out.signatureError, out.status]).to.deep.equal(['ProfileCannotVerifySignatureError', 'DsSignatureVerificationFailedError', null]);
+      expect(await sessionsHeld()).to.include(login.nameId);
+      // Our IdP had done the logout; only its answer was refused.
+      expect(ended).to.deep.equal(['u-1001']);
     });
   });
 
