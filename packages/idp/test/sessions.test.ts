@@ -60,6 +60,17 @@ describe('IdP sessions: the SPs a session visited', () => {
       expect(await sessions.visits(record)).to.deep.equal([]);
     });
 
+    it('two sessions of one user at one SP (same NameID): each is found by its SessionIndex, and ending one keeps the other findable', async () => {
+      const other = await sessions.start(contextWithCookies(), 'u-1', 3600);
+      await sessions.recordVisit(record, visit('https://a.test', 'same'));
+      await sessions.recordVisit(other, visit('https://a.test', 'same'));
+      expect((await sessions.findBySessionIndex(record.sessionIndex))?.id).to.equal(record.id);
+      expect((await sessions.findBySessionIndex(other.sessionIndex))?.id).to.equal(other.id);
+      await sessions.end(record);
+      expect(await sessions.findBySessionIndex(record.sessionIndex)).to.equal(undefined);
+      expect((await sessions.findByNameId('https://a.test', 'same'))?.id).to.equal(other.id);
+    });
+
     it('keeps the visits when the user authenticates again', async () => {
       await sessions.recordVisit(record, visit('https://a.test'));
       const renewed = await sessions.reauthenticated(record, 7200);

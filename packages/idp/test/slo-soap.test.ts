@@ -137,6 +137,23 @@ describe('@koa-mellon/idp single logout over the SOAP back-channel (koa-mellon S
       expect(ended).to.have.length(1);
     });
 
+    it('the user has two IdP sessions (two browsers): the SessionIndex names the one that ends, the other stays', async () => {
+      await start(true, soapLogout);
+      const phone = browser.another();
+      const atLogin = await phone.go(`${front.mellon.urls.login}?next=/`);
+      await phone.go(world.idp.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
+      await phone.go(`${back.mellon.urls.login}?next=/`);
+      const phoneAtBack = async () => ((await (await phone.request(new URL('/whoami', back.origin).href, { accept: 'application/json' })).json()) as { user: unknown }).user;
+      expect(await phoneAtBack()).to.not.equal(null);
+
+      // The first browser's session, named by its SessionIndex (the NameID is the same in both).
+      const response = logoutResponse((await soapLogoutFrom(front)).text);
+      expect(response.statusCodes).to.deep.equal([STATUS.success]);
+      expect(ended).to.deep.equal(['u-1001']);
+      expect((await back.whoami()).user).to.equal(null);
+      expect(await phoneAtBack()).to.not.equal(null);
+    });
+
     it('an SP reachable only through the browser cannot be told: PartialLogout, and it keeps its session', async () => {
       await start(true, soapLogout);
       const response = logoutResponse((await soapLogoutFrom(back)).text);

@@ -60,8 +60,9 @@ async function act<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: 
 
 /**
  * A verified SP's LogoutRequest: not expired, not seen before, and the IdP session it names, if
- * still open: `own` (this browser's) when the SP was given that NameID in it, else the one the
- * (SP, NameID) index finds; with SessionIndexes, only a session among them (saml-core §3.7.1).
+ * still open and the SP was given that NameID in it: with SessionIndexes, the first session among
+ * them (saml-core §3.7.1); without, `own` (this browser's), else the latest the (SP, NameID) index
+ * knows.
  */
 export async function acceptLogoutRequest<U extends IdpUser>(rt: IdpRuntime<U>, entityId: string, root: Element, own: IdpSessionRecord | undefined): Promise<{ request: LogoutRequest; session: IdpSessionRecord | undefined }> {
   const request = parseLogoutRequest(root, { keys: rt.keys.decryptionKeys });
@@ -69,7 +70,14 @@ export async function acceptLogoutRequest<U extends IdpUser>(rt: IdpRuntime<U>, 
   if (request.notOnOrAfter && now - rt.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
   if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
   const named = async (session: IdpSessionRecord | undefined) => session !== undefined && (await rt.sessions.visits(session)).some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
-  let session = (await named(own)) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value);
-  if (session && request.sessionIndexes.length > 0 && !request.sessionIndexes.includes(session.sessionIndex)) session = undefined;
-  return { request, session };
+  if (request.sessionIndexes.length === 0) {
+    return { request, session: (await named(own)) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value) };
+  }
+  // A persistent NameID is the same in all the user's sessions: the SessionIndex names the one meant,
+  // and it must be one in which this SP was given this NameID.
+  for (const index of request.sessionIndexes) {
+    const candidate = own?.sessionIndex === index ? own : await rt.sessions.findBySessionIndex(index);
+    if (await named(candidate)) return { request, session: candidate };
+  }
+  return { request, session: undefined };
 }

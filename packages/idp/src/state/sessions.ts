@@ -33,8 +33,9 @@ export interface SessionCookie {
 }
 
 /**
- * IdP sessions in the `sessions` namespace behind a signed cookie (Koa `app.keys`), with an index
- * from (SP, NameID) to the session so that an SP's LogoutRequest finds it even without the cookie.
+ * IdP sessions in the `sessions` namespace behind a signed cookie (Koa `app.keys`), with indexes
+ * from SessionIndex and from (SP, NameID) to the session, so that an SP's LogoutRequest finds it
+ * even without the cookie (the back-channel, or another browser).
  *
  * The SPs a session visited are an append-only list of slots `v:<session>:<n>`, each claimed with
  * set-if-absent: two logins finishing at once (two tabs, two instances) both land, where a
@@ -71,6 +72,7 @@ export class IdpSessions {
       expiresAt: now + lifetimeSeconds * 1000,
     };
     await this.save(record);
+    await storeCall(() => this.keyv.set(sessionIndexKey(record.sessionIndex), record.id, this.ttl(record)));
     ctx.cookies.set(this.cookie.name, record.id, { ...this.cookieOptions(), expires: new Date(record.expiresAt) });
     return record;
   }
@@ -80,6 +82,7 @@ export class IdpSessions {
     const now = this.now();
     const updated = { ...record, authnInstant: now, expiresAt: Math.max(record.expiresAt, now + lifetimeSeconds * 1000) };
     await this.save(updated);
+    await storeCall(() => this.keyv.set(sessionIndexKey(record.sessionIndex), record.id, this.ttl(updated)));
     // The visits live as long as the session: rewrite them (same values) with its new lifetime.
     const slots = await this.slots(record);
     for (const [n, visit] of slots.entries()) await this.atomic.set(visitKey(record.id, n), visit, this.ttl(updated));
@@ -107,7 +110,17 @@ export class IdpSessions {
     return recorded;
   }
 
-  /** The session in which `entityId` was given `nameId`, if it is still open. */
+  /** The open session that gave SPs this SessionIndex. */
+  async findBySessionIndex(sessionIndex: string): Promise<IdpSessionRecord | undefined> {
+    // Only start() writes `x:` keys, with a session id.
+    const id = (await storeCall(() => this.keyv.get(sessionIndexKey(sessionIndex)))) as string | undefined;
+    return id === undefined ? undefined : this.get(id);
+  }
+
+  /**
+   * The latest session in which `entityId` was given `nameId`, if it is still open (a persistent
+   * NameID is the same in every session of the user: the SessionIndex tells them apart).
+   */
   async findByNameId(entityId: string, nameId: string): Promise<IdpSessionRecord | undefined> {
     // Only recordVisit writes `n:` keys, with a session id.
     const id = (await storeCall(() => this.keyv.get(nameIdKey(entityId, nameId)))) as string | undefined;
@@ -117,8 +130,13 @@ export class IdpSessions {
   /** Ends the session: its record, its NameID index entries, and (with `ctx`, if it is this browser's) the cookie. */
   async end(record: IdpSessionRecord, ctx?: Context): Promise<void> {
     await storeCall(() => this.keyv.delete(`s:${record.id}`));
+    await storeCall(() => this.keyv.delete(sessionIndexKey(record.sessionIndex)));
     const slots = await this.slots(record);
-    for (const visit of slots) await storeCall(() => this.keyv.delete(nameIdKey(visit.entityId, visit.nameId.value)));
+    for (const visit of slots) {
+      // The user's other sessions may own that (SP, NameID) entry now: only ours is removed.
+      const key = nameIdKey(visit.entityId, visit.nameId.value);
+      if ((await storeCall(() => this.keyv.get(key))) === record.id) await storeCall(() => this.keyv.delete(key));
+    }
     for (let n = 0; n < slots.length; n++) await this.atomic.delete(visitKey(record.id, n));
     if (ctx && ctx.cookies.get(this.cookie.name, { signed: true }) === record.id) ctx.cookies.set(this.cookie.name, null, { ...this.cookieOptions() });
   }
@@ -179,6 +197,10 @@ export class IdpSessions {
 
 function visitKey(sessionId: string, n: number): string {
   return `v:${sessionId}:${n}`;
+}
+
+function sessionIndexKey(sessionIndex: string): string {
+  return `x:${sessionIndex}`;
 }
 
 function nameIdKey(entityId: string, nameId: string): string {

@@ -41,6 +41,13 @@ export class Browser {
     return jar;
   }
 
+  /** Another browser (no cookies) that reaches the same servers. */
+  another(): Browser {
+    const other = new Browser();
+    for (const [host, local] of this.hosts) other.hosts.set(host, local);
+    return other;
+  }
+
   isMapped(url: string): boolean {
     return this.hosts.has(new URL(url).host);
   }

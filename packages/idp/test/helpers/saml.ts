@@ -30,7 +30,13 @@ export function expectRefusal(stop: Stop, code: string): void {
   expect(stop.form).to.equal(undefined);
 }
 
-/** Flips one character of the base64 Signature parameter of a Redirect-binding URL. */
+/** Flips one bit of the Signature parameter of a Redirect-binding URL (whatever its characters). */
 export function breakSignature(url: string): string {
-  return url.replace(/([?&]Signature=)([A-Za-z0-9])/, (_, head: string, c: string) => `${head}${c === 'A' ? 'B' : 'A'}`);
+  const altered = url.replace(/([?&]Signature=)([^&]+)/, (_, head: string, value: string) => {
+    const bytes = Buffer.from(decodeURIComponent(value), 'base64');
+    bytes[10] = (bytes[10] ?? 0) ^ 1;
+    return `${head}${encodeURIComponent(bytes.toString('base64'))}`;
+  });
+  if (altered === url) throw new Error('no Signature parameter to break');
+  return altered;
 }
