@@ -98,6 +98,18 @@ describe('IdP sessions: the SPs a session visited', () => {
       await redis.stop();
     });
 
+    it('an SP and an IdP on one Redis store find each other’s keys whatever order their views were made in', async () => {
+      const [one, two] = stores as [Keyv, Keyv];
+      // What koa-mellon's createStores does on the same store: views of the same adapter.
+      const spView = (base: Keyv) => new Keyv({ store: base.store, namespace: 'mellon-users' });
+      const idpFirst = createIdpStores(one);
+      spView(one);
+      spView(two);
+      const idpLast = createIdpStores(two);
+      await idpFirst.sessions.set('s:shared', { ok: true });
+      expect(await idpLast.sessions.get('s:shared')).to.deep.equal({ ok: true });
+    });
+
     it('both keep the SP of a login each finishes at the same time, right after start-up (no lost update)', async () => {
       const [one, two] = stores.map(sessionsOn) as [IdpSessions, IdpSessions];
       const record = await one.start(contextWithCookies(), 'u-1', 3600);

@@ -1,5 +1,5 @@
 import { Keyv } from 'keyv';
-import { createAtomicStore, type AtomicStore } from 'koa-mellon';
+import { createAtomicStore, pinAdapterNamespace, type AtomicStore } from 'koa-mellon';
 
 /** The IdP's namespaces in the caller's store: IdP sessions, pending logouts, remembered consents, atomic keys. */
 export interface IdpStores {
@@ -16,6 +16,7 @@ export interface IdpStores {
  */
 export function createIdpStores(base: Keyv = new Keyv()): IdpStores {
   const adapter: unknown = base.store;
+  pinAdapterNamespace(adapter);
   const prefix = base.namespace && base.namespace !== 'keyv' ? `${base.namespace}-idp` : 'idp';
   const view = (namespace: string): Keyv => {
     // Keyv accepts any storage adapter; the caller's is passed on untouched.

@@ -1,5 +1,6 @@
 import { Keyv } from 'keyv';
 import KeyvRedis from '@keyv/redis';
+import { pinAdapterNamespace } from './store.js';
 
 /**
  * A Keyv on Redis configured to fail closed: commands sent while Redis is unreachable reject at
@@ -25,6 +26,7 @@ export function createRedisStore(url: string, options: { namespace?: string } = 
   keyv.on('error', () => {
     // Thrown to the caller (throwOnErrors); the listener keeps reconnect errors from being unhandled.
   });
+  pinAdapterNamespace(adapter);
   waitForFirstConnection(adapter);
   return keyv;
 }

@@ -31,6 +31,7 @@ export interface AtomicStore {
  */
 export function createStores(base: Keyv = new Keyv()): MellonStores {
   const adapter: unknown = base.store;
+  pinAdapterNamespace(adapter);
   const prefix = base.namespace && base.namespace !== 'keyv' ? base.namespace : 'mellon';
   const view = (namespace: string) => {
     const keyv = new Keyv({ store: adapter as never, namespace: `${prefix}-${namespace}`, throwOnErrors: true });
@@ -52,6 +53,18 @@ export function createAtomicStore(base: Keyv, namespace: string): AtomicStore {
   const adapter: unknown = base.store;
   if (adapter instanceof KeyvRedis) return redisAtomic(adapter, namespace);
   return lockedAtomic(guard(new Keyv({ store: adapter as never, namespace, throwOnErrors: true })));
+}
+
+/**
+ * Keyv hands its namespace to its storage adapter, and @keyv/redis prefixes every key with it: the
+ * views sharing one adapter would all write under the namespace of the view made last, so keys
+ * would depend on the order views are made (SP and IdP on one store) and change when one is added.
+ * Each view prefixes its keys itself; the Redis adapter's own namespace is pinned to none.
+ */
+export function pinAdapterNamespace(adapter: unknown): void {
+  if (!(adapter instanceof KeyvRedis)) return;
+  adapter.namespace = undefined;
+  Object.defineProperty(adapter, 'namespace', { configurable: true, get: () => undefined, set: () => undefined });
 }
 
 /** A store that is down must fail the login, never read as "not found" (a replay check would pass). */
