@@ -36,7 +36,7 @@ describe('IdP sessions: the SPs a session visited', () => {
     it('keeps every SP of logins that finish at the same time', async () => {
       const sps = ['https://a.test', 'https://b.test', 'https://c.test', 'https://d.test'];
       const recorded = await Promise.all(sps.map((sp) => sessions.recordVisit(record, visit(sp))));
-      expect(recorded).to.deep.equal([true, true, true, true]);
+      expect(recorded).to.deep.equal(['recorded', 'recorded', 'recorded', 'recorded']);
       expect((await sessions.visits(record)).map((v) => v.entityId).sort()).to.deep.equal(sps);
     });
 
@@ -71,6 +71,11 @@ describe('IdP sessions: the SPs a session visited', () => {
       expect((await sessions.findByNameId('https://a.test', 'same'))?.id).to.equal(other.id);
     });
 
+    it('says so when the session ended meanwhile (a logout in another tab): nothing may be sent then', async () => {
+      await sessions.end(record);
+      expect(await sessions.recordVisit(record, visit('https://late.test'))).to.equal('ended');
+    });
+
     it('keeps the visits when the user authenticates again', async () => {
       await sessions.recordVisit(record, visit('https://a.test'));
       const renewed = await sessions.reauthenticated(record, 7200);
@@ -79,8 +84,8 @@ describe('IdP sessions: the SPs a session visited', () => {
     });
 
     it(`records at most ${MAX_VISITS} visits, and says so`, async () => {
-      for (let n = 0; n < MAX_VISITS; n++) expect(await sessions.recordVisit(record, visit(`https://sp${n}.test`))).to.equal(true);
-      expect(await sessions.recordVisit(record, visit('https://one-too-many.test'))).to.equal(false);
+      for (let n = 0; n < MAX_VISITS; n++) expect(await sessions.recordVisit(record, visit(`https://sp${n}.test`))).to.equal('recorded');
+      expect(await sessions.recordVisit(record, visit('https://one-too-many.test'))).to.equal('full');
       expect(await sessions.findByNameId('https://one-too-many.test', 'nid-https://one-too-many.test')).to.equal(undefined);
       expect(await sessions.visits(record)).to.have.length(MAX_VISITS);
     });

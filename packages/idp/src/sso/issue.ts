@@ -45,6 +45,12 @@ export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRun
     rt.logger.warn({ sp: spEntityId, format: pending.format }, 'koa-mellon idp: user has no value for the NameID format');
     return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.invalidNameIdPolicy]);
   }
+  const visit = await rt.sessions.recordVisit(session, { entityId: spEntityId, nameId });
+  if (visit === 'ended') {
+    rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session ended while the assertion was being issued');
+    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.authnFailed]);
+  }
+  if (visit === 'full') rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session holds too many SP visits; single logout will not reach this one');
   const now = rt.clock();
   const lifetime = (settings.sessionLifetime ?? rt.sessionLifetime) * 1000;
   const { document, assertionId } = buildResponse({
@@ -67,9 +73,6 @@ export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRun
     lifetime: rt.settings.responseLifetime,
     clock: rt.clock,
   });
-  if (!(await rt.sessions.recordVisit(session, { entityId: spEntityId, nameId }))) {
-    rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session holds too many SP visits; single logout will not reach this one');
-  }
   rt.logger.info({ sp: spEntityId, assertionId, requestId: pending.requestId }, 'koa-mellon idp: assertion issued');
   await deliver(ctx, rt, sp, pending, document);
 }

@@ -99,15 +99,18 @@ export class IdpSessions {
 
   /**
    * Records that `visit.entityId` received `visit.nameId` in this session (nothing new when it
-   * already had it). False when the session holds MAX_VISITS already: SLO will not reach it.
+   * already had it): `full` when the session holds MAX_VISITS already (SLO will not reach it),
+   * `ended` when the session ended meanwhile (a logout in another tab): then nothing may be sent.
    */
-  async recordVisit(record: IdpSessionRecord, visit: VisitedSp): Promise<boolean> {
+  async recordVisit(record: IdpSessionRecord, visit: VisitedSp): Promise<'recorded' | 'full' | 'ended'> {
     const slots = await this.slots(record);
     const same = (a: VisitedSp) => a.entityId === visit.entityId && a.nameId.value === visit.nameId.value && a.nameId.format === visit.nameId.format;
     let recorded = slots.some(same);
     for (let n = slots.length; !recorded && n < MAX_VISITS; n++) recorded = await this.atomic.setIfAbsent(visitKey(record.id, n), visit, this.ttl(record));
     if (recorded) await storeCall(() => this.keyv.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(record)));
-    return recorded;
+    // Checked after writing: a logout that ends the session later reads this visit and tells the SP.
+    if (!(await this.get(record.id))) return 'ended';
+    return recorded ? 'recorded' : 'full';
   }
 
   /** The open session that gave SPs this SessionIndex. */
