@@ -93,15 +93,18 @@ describe('@koa-mellon/idp single logout over the SOAP back-channel (koa-mellon S
     });
 
     /** `sp`'s LogoutRequest for its current user, signed with its key, posted to the IdP's slo/ in a SOAP envelope. */
-    async function soapLogoutFrom(sp: SpServer, id?: string): Promise<{ status: number; text: string }> {
+    async function soapLogoutFrom(sp: SpServer, id?: string, issuedAt?: number): Promise<{ status: number; text: string }> {
       const me = (await sp.whoami()).mellon;
       const { document } = buildLogoutRequest({
         ...(id ? { id } : {}),
+        ...(issuedAt !== undefined ? { clock: () => issuedAt } : {}),
         issuer: sp.mellon.urls.entityId,
         destination: world.idp.idp.urls.slo,
         nameId: { value: me?.nameIdContent ?? '', format: me?.nameIdFormat },
         sessionIndexes: me?.sessionIndex ? [me.sessionIndex] : [],
       });
+      // An old request as SPs that omit NotOnOrAfter send it: only its IssueInstant dates it.
+      if (issuedAt !== undefined) document.documentElement.removeAttribute('NotOnOrAfter');
       signElement(document.documentElement, { privateKey: testKeyPair('sp').privateKey });
       const response = await fetch(`${world.idp.local}${new URL(world.idp.idp.urls.slo).pathname}`, {
         method: 'POST',
@@ -152,6 +155,14 @@ describe('@koa-mellon/idp single logout over the SOAP back-channel (koa-mellon S
       expect(ended).to.deep.equal(['u-1001']);
       expect((await back.whoami()).user).to.equal(null);
       expect(await phoneAtBack()).to.not.equal(null);
+    });
+
+    it('a LogoutRequest older than the replay window is refused (Requester), even without NotOnOrAfter', async () => {
+      await start(true, soapLogout);
+      const old = logoutResponse((await soapLogoutFrom(front, undefined, Date.now() - 30 * 60 * 1000)).text);
+      expect([old.statusCodes, old.statusMessage]).to.deep.equal([[STATUS.requester], 'ASSERTION_EXPIRED']);
+      expect(ended).to.deep.equal([]);
+      expect((await back.whoami()).user).to.not.equal(null);
     });
 
     it('an SP reachable only through the browser cannot be told: PartialLogout, and it keeps its session', async () => {

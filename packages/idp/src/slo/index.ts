@@ -67,8 +67,14 @@ async function act<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: 
 export async function acceptLogoutRequest<U extends IdpUser>(rt: IdpRuntime<U>, entityId: string, root: Element, own: IdpSessionRecord | undefined): Promise<{ request: LogoutRequest; session: IdpSessionRecord | undefined }> {
   const request = parseLogoutRequest(root, { keys: rt.keys.decryptionKeys });
   const now = rt.clock();
-  if (request.notOnOrAfter && now - rt.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
-  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
+  const skew = rt.clockSkew * 1000;
+  if (request.notOnOrAfter && now - skew >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
+  // NotOnOrAfter is optional: IssueInstant bounds the request's age, so the replay cache below
+  // (kept as long) cannot be outlived by a copy.
+  const issued = request.issueInstant.getTime();
+  if (issued > now + skew) fail('ASSERTION_NOT_YET_VALID', 'LogoutRequest issued in the future');
+  if (issued < now - skew - LOGOUT_TTL_MS) fail('ASSERTION_EXPIRED', 'LogoutRequest too old');
+  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS + 2 * skew))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
   const named = async (session: IdpSessionRecord | undefined) => session !== undefined && (await rt.sessions.visits(session)).some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
   if (request.sessionIndexes.length === 0) {
     return { request, session: (await named(own)) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value) };
