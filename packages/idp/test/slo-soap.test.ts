@@ -12,6 +12,7 @@ import {
   signElement,
   verifyEnvelopedSignature,
 } from '@koa-mellon/saml';
+import { createMellon } from 'koa-mellon';
 import { testKeyPair } from '../../../test/helpers/keys.js';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
 import type { Browser } from './helpers/browser.js';
@@ -217,6 +218,17 @@ describe('koa-mellon SOAP logout/ endpoint refusals', () => {
     expect([notSoap.status, fault(await notSoap.text())]).to.deep.equal([500, ['Client', 'MESSAGE_TYPE_UNEXPECTED']]);
     const doctype = await post('<!DOCTYPE x [<!ENTITY a "b">]><x/>');
     expect([doctype.status, fault(await doctype.text())]).to.deep.equal([500, ['Client', 'XML_DOCTYPE_FORBIDDEN']]);
+  });
+
+  it('a LogoutRequest is acted on once: a replayed copy gets the Requester status', async () => {
+    const request = soapRequest(world.idp.idp.urls.entityId, true);
+    expect((await post(request)).status).to.equal(200);
+    const replay = parseLogoutResponse(parseSoapEnvelope(await (await post(request)).text()).message);
+    expect([replay.statusCodes, replay.statusMessage]).to.deep.equal([[STATUS.requester], 'REPLAYED_ASSERTION']);
+  });
+
+  it('soapLogout without a private key to sign the answers is a ConfigError', () => {
+    expect(() => createMellon({ baseUrl: 'https://sp.example.test/sp', identityProviders: [{ metadata: world.idp.idp.metadata() }], soapLogout: true })).to.throw(ConfigError, 'soapLogout');
   });
 
   it('a verified LogoutRequest it cannot honour: 200 and a signed LogoutResponse with the Requester status', async () => {

@@ -125,6 +125,9 @@ export function createRuntime(input: MellonSettings): Runtime {
     };
   });
 
+  // Over SOAP our LogoutResponse is the only proof of who answered: it must be signed.
+  const unsigned = settings.soapLogout ? idps.find((idp) => !idp.keys.signingKey) : undefined;
+  if (unsigned) throw new ConfigError('soapLogout', `needs a private key (privateKey) to sign SOAP LogoutResponses; identityProviders[${unsigned.index}] has none`);
   const cookie = settings.sessionCookie ?? {};
   return {
     settings,

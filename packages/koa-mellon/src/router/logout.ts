@@ -119,7 +119,14 @@ async function endFederatedSessions(rt: Runtime, peer: Peer, message: Received):
   const { idp, entity } = peer;
   const request = parseLogoutRequest(message.parsed.root, { keys: idp.keys.decryptionKeys, policy: idp.policy, limits: { maxBytes: rt.maxMessageBytes } });
   checkDestination(rt, request.destination);
-  if (request.notOnOrAfter && rt.clock() - idp.settings.clockSkew * 1000 >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
+  const now = rt.clock();
+  const skew = idp.settings.clockSkew * 1000;
+  if (request.notOnOrAfter && now - skew >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
+  // NotOnOrAfter is optional: IssueInstant bounds the age, and each request ID is acted on once.
+  const issued = request.issueInstant.getTime();
+  if (issued > now + skew) fail('ASSERTION_NOT_YET_VALID', 'LogoutRequest issued in the future');
+  if (issued < now - skew - LOGIN_TTL_MS) fail('ASSERTION_EXPIRED', 'LogoutRequest too old');
+  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entity.entityId, request.id])}`, 1, LOGIN_TTL_MS + 2 * skew))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
   const ended = await rt.sessions.destroyFederated(entity.entityId, request.nameId.value, request.sessionIndexes);
   rt.logger.info({ idp: entity.entityId, sessionsEnded: ended, binding: message.soap ? 'soap' : 'front-channel' }, 'koa-mellon: IdP-initiated logout');
   return request;
