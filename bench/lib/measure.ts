@@ -11,6 +11,12 @@ export interface TimingPlan {
 /** Milliseconds per call, per contender name, in the order they were taken. */
 export type Samples = ReadonlyMap<string, readonly number[]>;
 
+/** Something to time: one call of `run` is one sample under `name`. */
+export interface TimedCall {
+  readonly name: string;
+  run(): Promise<unknown>;
+}
+
 /**
  * Times every contender on the same input, one call each per iteration, so that machine noise
  * (other load, CPU frequency, GC debt) lands on all of them alike. The starting contender rotates
@@ -18,18 +24,26 @@ export type Samples = ReadonlyMap<string, readonly number[]>;
  * Warm-up iterations first let V8 optimise every path before anything is recorded.
  */
 export async function timeRoundRobin(contenders: readonly Contender[], samlResponse: string, plan: TimingPlan): Promise<Samples> {
+  return timeCallsRoundRobin(
+    contenders.map((contender) => ({ name: contender.name, run: () => contender.validate(samlResponse) })),
+    plan,
+  );
+}
+
+/** `timeRoundRobin` for any calls: validating a given Response, building one, a bare primitive. */
+export async function timeCallsRoundRobin(calls: readonly TimedCall[], plan: TimingPlan): Promise<Samples> {
   const warmupStart = performance.now();
   for (let i = 0; i < plan.warmupIterations || performance.now() - warmupStart < plan.warmupMs; i++) {
-    for (const contender of contenders) await contender.validate(samlResponse);
+    for (const call of calls) await call.run();
   }
-  const samples = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const samples = new Map<string, number[]>(calls.map((c) => [c.name, []]));
   const start = performance.now();
   for (let i = 0; i < plan.minIterations || performance.now() - start < plan.budgetMs; i++) {
-    for (let k = 0; k < contenders.length; k++) {
-      const contender = contenders[(i + k) % contenders.length] as Contender;
+    for (let k = 0; k < calls.length; k++) {
+      const call = calls[(i + k) % calls.length] as TimedCall;
       const t0 = performance.now();
-      await contender.validate(samlResponse);
-      samples.get(contender.name)?.push(performance.now() - t0);
+      await call.run();
+      samples.get(call.name)?.push(performance.now() - t0);
     }
   }
   return samples;

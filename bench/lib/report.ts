@@ -36,17 +36,18 @@ export function renderTable(rows: readonly Row[]): string[] {
   return [...lines, '', ...notes.map((note, i) => `[${i + 1}] ${note}`)];
 }
 
-function noteNumber(notes: string[], note: string): number {
+/** The 1-based number of `note` in `notes`, appending it the first time. */
+export function noteNumber(notes: string[], note: string): number {
   const index = notes.indexOf(note);
   return index >= 0 ? index + 1 : notes.push(note);
 }
 
-function formatUs(us: number): string {
+export function formatUs(us: number): string {
   return Math.round(us).toLocaleString('en-US');
 }
 
 /** `a / b` as "12.3×", or "—" when either side was not timed. */
-function ratio(a: Outcome | undefined, b: Outcome | undefined): string {
+export function ratio(a: Outcome | undefined, b: Outcome | undefined): string {
   if (a?.kind !== 'timed' || b?.kind !== 'timed') return '—';
   const value = a.medianUs / b.medianUs;
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)}×`;
