@@ -4,6 +4,7 @@ import { fail, MellonError } from '../errors.js';
 import { buildDocument, x } from '../xml/build.js';
 import { parseXml, type ParseLimits, type ParsedXml } from '../xml/parse.js';
 import { elementChildren, isElement, requiredChild } from '../xml/select.js';
+import { isLoopbackHost } from '../net.js';
 
 /**
  * Builds a SOAP 1.1 envelope around one SAML message (saml-bindings §3.2.3). The message is an
@@ -60,6 +61,9 @@ export async function postSoap(url: string, xml: string, options: SoapCallOption
   const code = options.errorCode ?? 'ARTIFACT_RESOLUTION_FAILED';
   const target = new URL(url);
   if (target.protocol !== 'https:' && target.protocol !== 'http:') fail(code, 'SOAP endpoint is not http(s)');
+  // The endpoint comes from peer metadata: plain http would carry assertions and NameIDs in clear,
+  // and could reach any host of our network. Only this machine may be reached without TLS.
+  if (target.protocol === 'http:' && !isLoopbackHost(target.hostname)) fail(code, 'SOAP endpoint is plain http (https required, except on loopback)');
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   const body = Buffer.from(xml, 'utf8');
   return new Promise<string>((resolve, reject) => {

@@ -58,6 +58,11 @@ describe('SOAP binding (saml-bindings §3.2)', () => {
     expect([err.code, err.message]).to.deep.equal(['ARTIFACT_RESOLUTION_FAILED', 'SOAP peer answered HTTP 403']);
   });
 
+  it('plain http only to this machine: a metadata endpoint elsewhere needs https', async () => {
+    const err = await rejection(postSoap('http://ars.example.test/soap', '<x/>', { timeoutMs: 2000, maxBytes: 1024, errorCode: 'LOGOUT_FAILED' }));
+    expect([err.code, err.message]).to.deep.equal(['LOGOUT_FAILED', 'SOAP endpoint is plain http (https required, except on loopback)']);
+  });
+
   it('an answer larger than maxBytes is refused', async () => {
     let url: string;
     ({ server, url } = await peer((res) => {

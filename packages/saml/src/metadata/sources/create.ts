@@ -10,8 +10,8 @@ import { InlineMetadataSource } from './inline.js';
 import { redactUrl, safeEmitter, type SourceContext } from './shared.js';
 import { DEFAULT_METADATA_CACHE_TIME, DEFAULT_METADATA_HTTP_TIMEOUT, type MetadataSource, type MetadataSourceOptions } from './types.js';
 import { UrlMetadataSource } from './url.js';
+import { isLoopbackHost } from '../../net.js';
 
-const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
  * The metadata source of one settings entry: inline XML (`metadata`), a file (`metadataPath`) or
@@ -85,7 +85,7 @@ function checkMetadataUrl(value: unknown, signed: boolean, path: string): string
     url = undefined;
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) throw new ConfigError(path, 'expected an https: URL');
-  if (url.protocol === 'http:' && !signed && !LOOPBACK_HOSTS.has(url.hostname)) {
+  if (url.protocol === 'http:' && !signed && !isLoopbackHost(url.hostname)) {
     throw new ConfigError(path, 'expected an https: URL (plain http needs signingCertificates)');
   }
   return url.toString();
