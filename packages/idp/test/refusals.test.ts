@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { expect } from 'chai';
 import { BINDING, NAMEID_FORMAT, buildArtifactResolve, buildLogoutResponse, buildSoapEnvelope, serializeXml, signElement } from '@koa-mellon/saml';
@@ -137,6 +140,28 @@ describe('@koa-mellon/idp refusals: an error page with a stable code, never a re
       const first = await browser.go(idp.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
       expect(first.url).to.equal(signedSp.acs);
       expectRefusal(await browser.go(idp.url(nextOf(atLogin.url))), 'IN_RESPONSE_TO_MISMATCH');
+    });
+
+    it('is not answered when the SP metadata changed entityID while it waited (Audience and ACS belong together)', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'km-idp-pending-'));
+      const file = join(dir, 'sp.xml');
+      writeFileSync(file, plainSp.metadata());
+      let now = Date.now();
+      const fromFile = await IdpServer.start(new Browser(), [{ metadataPath: file }], { settings: { clock: () => now } });
+      try {
+        const visitor = new Browser().map(fromFile.origin, fromFile.local);
+        const atLogin = await visitor.go(plainSp.redirectRequest(fromFile.idp.urls.sso).url);
+        // Another SP's metadata replaces the file (a newer mtime: it is reloaded).
+        writeFileSync(file, new RawSp('https://other.example.test', { keyName: 'other-sp' }).metadata());
+        const later = new Date(Date.now() + 5000);
+        utimesSync(file, later, later);
+        now += 2000; // past the file source's stat interval
+        const done = await visitor.go(fromFile.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
+        expectRefusal(done, 'ENTITY_NOT_FOUND');
+      } finally {
+        await fromFile.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   });
 

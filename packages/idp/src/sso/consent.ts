@@ -6,7 +6,7 @@ import { releaseAttributes } from '../attributes.js';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { ConsentView, IdpUser } from '../settings/types.js';
 import { sendStatus } from './issue.js';
-import { savePending, takePending, type PendingRequest } from './pending.js';
+import { savePending, spOfPending, takePending, type PendingRequest } from './pending.js';
 import { proceed } from './proceed.js';
 
 /** Default lifetime of a remembered consent (djangosaml2idp's default too). */
@@ -73,9 +73,7 @@ export async function answerConsent<U extends IdpUser>(ctx: Context, rt: IdpRunt
   const pending = await takePending(rt, form.get('k'));
   if (!pending || pending.consentAskedOf === undefined) fail('IN_RESPONSE_TO_MISMATCH', 'no consent pending under this key (expired or already answered)');
   if (!pending.browser || !rt.sessions.isSameBrowser(ctx, pending.browser)) fail('LOGIN_BROWSER_MISMATCH', 'consent answered from another browser');
-  const resolved = rt.sps[pending.sp];
-  if (!resolved) throw new Error('pending request names an unknown SP');
-  const sp = await rt.metadataOf(resolved);
+  const sp = await spOfPending(rt, pending);
   const decision = form.get('decision');
   if (decision !== 'accept') {
     rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId }, 'koa-mellon idp: consent declined');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import type { IdpRuntime } from '../runtime.js';
+import { fail } from '@koa-mellon/saml';
+import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { IdpUser, NameIdFormatName } from '../settings/types.js';
 
 /** A verified ACS of the SP's metadata. */
@@ -70,4 +71,16 @@ export function loginRedirect<U extends IdpUser>(rt: IdpRuntime<U>, key: string,
   url.searchParams.set('next', resumeUrl(rt, key));
   if (forceAuthn) url.searchParams.set('forceAuthn', '1');
   return relative ? `${url.pathname}${url.search}` : url.href;
+}
+
+/**
+ * The SP a pending request was verified for, with its current metadata. Metadata refreshed while
+ * the request waited must still name the same entity: the Audience and the ACS belong together.
+ */
+export async function spOfPending<U extends IdpUser>(rt: IdpRuntime<U>, pending: PendingRequest): Promise<SpMetadata<U>> {
+  const resolved = rt.sps[pending.sp];
+  if (!resolved) throw new Error('pending request names an unknown SP');
+  const sp = await rt.metadataOf(resolved);
+  if (sp.entity.entityId !== pending.spEntityId) fail('ENTITY_NOT_FOUND', 'the SP metadata changed entityID while the request waited');
+  return sp;
 }

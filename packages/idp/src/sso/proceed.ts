@@ -4,7 +4,7 @@ import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import { askConsent, consentFor } from './consent.js';
 import { issueAssertion, sendStatus } from './issue.js';
-import { loginRedirect, savePending, type PendingRequest } from './pending.js';
+import { loginRedirect, savePending, spOfPending, type PendingRequest } from './pending.js';
 
 /** After this many trips to the login page without a user, the SP is told AuthnFailed. */
 export const MAX_LOGIN_TRIPS = 3;
@@ -18,9 +18,7 @@ export const MAX_LOGIN_TRIPS = 3;
  * - else the assertion, from the IdP session (started, or renewed after a login page trip).
  */
 export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, pending: PendingRequest): Promise<void> {
-  const resolved = rt.sps[pending.sp];
-  if (!resolved) throw new Error('pending request names an unknown SP');
-  const sp = await rt.metadataOf(resolved);
+  const sp = await spOfPending(rt, pending);
   if (pending.format === null) return sendStatus(ctx, rt, sp, pending, [STATUS.requester, STATUS.invalidNameIdPolicy]);
 
   const user = (await rt.settings.authenticate(ctx)) ?? undefined;
@@ -36,7 +34,7 @@ export async function proceed<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>
 
   let session = await rt.sessions.load(ctx);
   if (session && session.userId !== user.id) {
-    rt.logger.warn({ sps: (await rt.sessions.visits(session)).length }, 'koa-mellon idp: another user logged in; the previous IdP session ends without single logout');
+    rt.logger.warn({}, 'koa-mellon idp: another user logged in; the previous IdP session ends without single logout');
     await rt.sessions.end(session);
     session = undefined;
   }
