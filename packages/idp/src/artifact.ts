@@ -2,14 +2,12 @@ import type { Context } from 'koa';
 import {
   artifactSourceId,
   buildArtifactResponse,
-  buildSoapEnvelope,
   fail,
   findSignature,
   parseArtifact,
   parseArtifactResolve,
   parseSoapEnvelope,
   parseXml,
-  serializeXml,
   signElement,
   verifyEnvelopedSignature,
 } from '@koa-mellon/saml';
@@ -17,7 +15,7 @@ import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 import type { StoredArtifact } from './sso/issue.js';
 import { signingOptions } from './sso/issue.js';
-import { readBody } from 'koa-mellon';
+import { readBody, sendSoapMessage } from 'koa-mellon';
 
 /**
  * POST artifact/: the ArtifactResolutionService (saml-bindings §3.6.5, SOAP binding §3.2). The SP's
@@ -51,7 +49,5 @@ export async function resolveArtifact<U extends IdpUser>(ctx: Context, rt: IdpRu
   });
   signElement(document.documentElement, signingOptions(rt));
   rt.logger.info({ sp: sp.entity.entityId, resolved: xml !== undefined }, 'koa-mellon idp: artifact resolution');
-  ctx.set('Cache-Control', 'no-store');
-  ctx.type = 'text/xml';
-  ctx.body = serializeXml(buildSoapEnvelope(document.documentElement));
+  sendSoapMessage(ctx, document);
 }

@@ -53,6 +53,6 @@ export {
 
 export { encodeRedirect, decodeRedirect, verifyRedirectSignature, type RedirectMessage, type RedirectEncodeOptions, type SamlParameter } from './bindings/redirect.js';
 export { encodePostForm, decodePostParameter, postFormCsp, escapeHtml, POST_FORM_SCRIPT_HASH } from './bindings/post.js';
-export { buildSoapEnvelope, buildSoapFault, parseSoapEnvelope, postSoap, type SoapCallOptions } from './bindings/soap.js';
+export { buildSoapEnvelope, buildSoapFault, exchangeSoap, parseSoapEnvelope, postSoap, type SoapCallOptions, type SoapExchangeOptions } from './bindings/soap.js';
 
 export * from './metadata/index.js';

@@ -3,15 +3,13 @@ import {
   MellonError,
   STATUS,
   buildLogoutResponse,
-  buildSoapEnvelope,
   fail,
   parseSoapEnvelope,
   readMessageHeader,
-  serializeXml,
   signElement,
   type StatusInput,
 } from '@koa-mellon/saml';
-import { readBody, sendSoapFault } from 'koa-mellon';
+import { readBody, sendSoapFault, sendSoapMessage, soapErrorStatus } from 'koa-mellon';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import { signingOptions } from '../sso/issue.js';
@@ -64,8 +62,7 @@ export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpR
     if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: SOAP LogoutRequest refused');
     else rt.logger.error({ err }, 'koa-mellon idp: unexpected error');
     if (!verified) return sendSoapFault(ctx, code);
-    const ours = code === 'STORE_UNAVAILABLE' || code === 'INTERNAL_ERROR';
-    answer(ctx, rt, verified.requestId, { codes: [ours ? STATUS.responder : STATUS.requester], message: code });
+    answer(ctx, rt, verified.requestId, soapErrorStatus(code));
   }
 }
 
@@ -73,7 +70,5 @@ export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpR
 function answer<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, requestId: string, status: StatusInput | undefined): void {
   const { document } = buildLogoutResponse({ issuer: rt.urls.entityId, inResponseTo: requestId, status, clock: rt.clock });
   signElement(document.documentElement, signingOptions(rt));
-  ctx.set('Cache-Control', 'no-store');
-  ctx.type = 'text/xml';
-  ctx.body = serializeXml(buildSoapEnvelope(document.documentElement));
+  sendSoapMessage(ctx, document);
 }

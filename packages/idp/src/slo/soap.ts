@@ -1,18 +1,4 @@
-import {
-  BINDING,
-  LOGOUT_REASON,
-  MellonError,
-  buildLogoutRequest,
-  buildSoapEnvelope,
-  fail,
-  findSignature,
-  parseLogoutResponse,
-  parseSoapEnvelope,
-  postSoap,
-  serializeXml,
-  signElement,
-  verifyEnvelopedSignature,
-} from '@koa-mellon/saml';
+import { BINDING, LOGOUT_REASON, MellonError, buildLogoutRequest, exchangeSoap, fail, parseLogoutResponse } from '@koa-mellon/saml';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import type { VisitedSp } from '../state/sessions.js';
@@ -42,17 +28,15 @@ export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, targe
       reason: LOGOUT_REASON.user,
       clock: rt.clock,
     });
-    signElement(document.documentElement, signingOptions(rt));
-    const text = await postSoap(endpoint.location, serializeXml(buildSoapEnvelope(document.documentElement)), {
+    const { message } = await exchangeSoap(endpoint.location, document, {
+      signing: signingOptions(rt),
+      keys: sp.descriptor.signingKeys,
+      requireSignature: true,
       timeoutMs: SOAP_LOGOUT_TIMEOUT_MS,
       maxBytes: rt.maxMessageBytes,
       verifyTls: sp.sp.settings.verifySslCertificate,
       errorCode: 'LOGOUT_FAILED',
     });
-    const { parsed, message } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
-    const signature = findSignature(message);
-    if (!signature) fail('SIGNATURE_MISSING', 'back-channel LogoutResponse is not signed');
-    verifyEnvelopedSignature(message, signature, { keys: sp.descriptor.signingKeys, ids: parsed.ids });
     const response = parseLogoutResponse(message);
     if (response.issuer !== target.entityId) fail('ISSUER_MISMATCH', 'back-channel LogoutResponse from another issuer');
     if (response.inResponseTo !== id) fail('IN_RESPONSE_TO_MISMATCH', 'back-channel LogoutResponse to another request');

@@ -2,10 +2,8 @@ import type { Context } from 'koa';
 import {
   BINDING,
   MellonError,
-  STATUS,
   buildLogoutRequest,
   buildLogoutResponse,
-  buildSoapEnvelope,
   decodePostParameter,
   decodeRedirect,
   fail,
@@ -16,7 +14,6 @@ import {
   parseSoapEnvelope,
   parseXml,
   readMessageHeader,
-  serializeXml,
   signElement,
   verifyEnvelopedSignature,
   verifyRedirectSignature,
@@ -29,7 +26,7 @@ import {
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
 import { readBody, readForm, readQuery } from './form.js';
-import { sendSoapFault } from './soap-fault.js';
+import { sendSoapFault, sendSoapMessage, soapErrorStatus } from './soap-reply.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { safeNext } from './safe-next.js';
 import { sendSaml, signatureAlgorithmFor } from './send.js';
@@ -187,7 +184,7 @@ async function startLogout(ctx: Context, rt: Runtime, next: string): Promise<voi
 /**
  * POST logout/ with a SOAP envelope (saml-bindings §3.2, saml-profiles §4.4.3.4, when `soapLogout`
  * is on): the IdP's signed LogoutRequest over the back-channel, answered in the HTTP response by
- * our signed LogoutResponse. Before the IdP is verified, refusals are SOAP faults (soap-fault.ts);
+ * our signed LogoutResponse. Before the IdP is verified, refusals are SOAP faults (soap-reply.ts);
  * after, a LogoutResponse with an error status (saml-bindings §3.2.3.3).
  */
 async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
@@ -209,8 +206,7 @@ async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
     if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon: SOAP LogoutRequest refused');
     else rt.logger.error({ err }, 'koa-mellon: unexpected error');
     if (!verified) return sendSoapFault(ctx, code);
-    const ours = code === 'STORE_UNAVAILABLE' || code === 'INTERNAL_ERROR';
-    answerSoapLogout(ctx, rt, verified.peer, verified.requestId, { codes: [ours ? STATUS.responder : STATUS.requester], message: code });
+    answerSoapLogout(ctx, rt, verified.peer, verified.requestId, soapErrorStatus(code));
   }
 }
 
@@ -219,7 +215,5 @@ function answerSoapLogout(ctx: Context, rt: Runtime, peer: Peer, requestId: stri
   const { document } = buildLogoutResponse({ issuer: rt.urls.entityId, inResponseTo: requestId, status, clock: rt.clock });
   const signingKey = peer.idp.keys.signingKey;
   if (signingKey) signElement(document.documentElement, { privateKey: signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, peer.idp.settings.signatureMethod) });
-  ctx.set('Cache-Control', 'no-store');
-  ctx.type = 'text/xml';
-  ctx.body = serializeXml(buildSoapEnvelope(document.documentElement));
+  sendSoapMessage(ctx, document);
 }

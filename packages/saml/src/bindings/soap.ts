@@ -1,10 +1,14 @@
+import type { KeyObject } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import type { AlgorithmPolicy } from '../constants/algorithms.js';
 import { fail, MellonError } from '../errors.js';
-import { buildDocument, x } from '../xml/build.js';
+import { isLoopbackHost } from '../net.js';
+import { buildDocument, serializeXml, x } from '../xml/build.js';
 import { parseXml, type ParseLimits, type ParsedXml } from '../xml/parse.js';
 import { elementChildren, isElement, requiredChild } from '../xml/select.js';
-import { isLoopbackHost } from '../net.js';
+import { signElement, type SignOptions } from '../xmldsig/sign.js';
+import { findSignature, verifyEnvelopedSignature } from '../xmldsig/verify.js';
 
 /**
  * Builds a SOAP 1.1 envelope around one SAML message (saml-bindings §3.2.3). The message is an
@@ -113,4 +117,29 @@ export async function postSoap(url: string, xml: string, options: SoapCallOption
     request.on('close', () => clearTimeout(deadline));
     request.end(body);
   });
+}
+
+export interface SoapExchangeOptions extends SoapCallOptions {
+  /** Signs our message (enveloped) before it is sent. */
+  readonly signing?: SignOptions | undefined;
+  /** The peer's keys, from its metadata only: the answer's signature is checked with these. */
+  readonly keys: readonly KeyObject[];
+  /** Refuse an unsigned answer (else its signature is checked when present, TLS vouching for the rest). */
+  readonly requireSignature: boolean;
+  readonly policy?: AlgorithmPolicy | undefined;
+}
+
+/**
+ * One SOAP round trip (saml-bindings §3.2): our message, signed when `signing` is given, in an
+ * envelope; the peer's one message back, its enveloped signature verified with the peer's keys.
+ * `message` is the verified element: read the answer from it, and from nothing else.
+ */
+export async function exchangeSoap(url: string, message: Document, options: SoapExchangeOptions): Promise<{ text: string; parsed: ParsedXml; message: Element }> {
+  if (options.signing) signElement(message.documentElement, options.signing);
+  const text = await postSoap(url, serializeXml(buildSoapEnvelope(message.documentElement)), options);
+  const answer = parseSoapEnvelope(text, { maxBytes: options.maxBytes });
+  const signature = findSignature(answer.message);
+  if (signature) verifyEnvelopedSignature(answer.message, signature, { keys: options.keys, ids: answer.parsed.ids, policy: options.policy });
+  else if (options.requireSignature) fail('SIGNATURE_MISSING', 'SOAP answer is not signed');
+  return { text, ...answer };
 }

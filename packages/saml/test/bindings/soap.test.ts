@@ -2,7 +2,20 @@ import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { MellonError, buildSoapFault, parseSoapEnvelope, postSoap, serializeXml } from '@koa-mellon/saml';
+import {
+  MellonError,
+  buildLogoutRequest,
+  buildLogoutResponse,
+  buildSoapEnvelope,
+  buildSoapFault,
+  exchangeSoap,
+  parseLogoutResponse,
+  parseSoapEnvelope,
+  postSoap,
+  serializeXml,
+  signElement,
+} from '@koa-mellon/saml';
+import { testKeyPair } from '../../../../test/helpers/keys.js';
 
 /** A SOAP peer on 127.0.0.1 whose answer `respond` writes. */
 async function peer(respond: (res: ServerResponse) => void): Promise<{ url: string; server: Server }> {
@@ -70,6 +83,37 @@ describe('SOAP binding (saml-bindings §3.2)', () => {
       res.end('x'.repeat(4096));
     }));
     expect((await rejection(postSoap(url, '<x/>', { timeoutMs: 2000, maxBytes: 1024 }))).code).to.equal('INPUT_TOO_LARGE');
+  });
+
+  describe('exchangeSoap: our message signed, the answer verified with the peer’s keys only', () => {
+    /** A peer answering a LogoutResponse, signed with `signer` (or not), to whatever it is sent. */
+    async function answering(signer: 'peer' | 'intruder' | null): Promise<{ url: string }> {
+      let url: string;
+      ({ server, url } = await peer((res) => {
+        const { document } = buildLogoutResponse({ issuer: 'https://peer.example.test', inResponseTo: '_req' });
+        if (signer) signElement(document.documentElement, { privateKey: testKeyPair(signer === 'peer' ? 'soap-peer' : 'intruder').privateKey });
+        res.writeHead(200, { 'content-type': 'text/xml' });
+        res.end(serializeXml(buildSoapEnvelope(document.documentElement)));
+      }));
+      return { url };
+    }
+    const request = () => buildLogoutRequest({ id: '_req', issuer: 'https://us.example.test', destination: 'https://peer.example.test/slo', nameId: { value: 'x' }, sessionIndexes: [] }).document;
+    const options = (requireSignature: boolean) => ({ keys: [testKeyPair('soap-peer').publicKey], requireSignature, timeoutMs: 2000, maxBytes: 64 * 1024, errorCode: 'LOGOUT_FAILED' as const });
+
+    it('returns the verified answer', async () => {
+      const { url } = await answering('peer');
+      const { message } = await exchangeSoap(url, request(), options(true));
+      expect(parseLogoutResponse(message).inResponseTo).to.equal('_req');
+    });
+
+    it('refuses an unsigned answer when a signature is required, and one signed with another key always', async () => {
+      let { url } = await answering(null);
+      expect((await rejection(exchangeSoap(url, request(), options(true)))).code).to.equal('SIGNATURE_MISSING');
+      expect((await exchangeSoap(url, request(), options(false))).message.localName).to.equal('LogoutResponse');
+      server?.close();
+      ({ url } = await answering('intruder'));
+      expect((await rejection(exchangeSoap(url, request(), options(false)))).code).to.equal('SIGNATURE_INVALID');
+    });
   });
 
   it('a SOAP fault carries its code in unqualified faultcode/faultstring, and is a SOAP envelope', () => {

@@ -2,17 +2,11 @@ import {
   BINDING,
   artifactSourceId,
   buildArtifactResolve,
-  buildSoapEnvelope,
+  exchangeSoap,
   fail,
   findEndpointByIndex,
-  findSignature,
   parseArtifact,
   parseArtifactResponse,
-  parseSoapEnvelope,
-  postSoap,
-  serializeXml,
-  signElement,
-  verifyEnvelopedSignature,
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../../runtime.js';
 import { need, type AcsState } from './context.js';
@@ -43,20 +37,21 @@ export async function resolveArtifact(state: AcsState): Promise<void> {
   const endpoint = findEndpointByIndex(endpoints, parseArtifact(artifact).endpointIndex) ?? endpoints[0];
   if (!endpoint) fail('ARTIFACT_RESOLUTION_FAILED', 'IdP metadata has no SOAP ArtifactResolutionService');
   const { id, document } = buildArtifactResolve({ issuer: rt.urls.entityId, destination: endpoint.location, artifact, clock: rt.clock });
-  if (idp.keys.signingKey) signElement(document.documentElement, { privateKey: idp.keys.signingKey });
-  const envelope = buildSoapEnvelope(document.documentElement);
-  const text = await postSoap(endpoint.location, serializeXml(envelope), {
+  // The inner Response is validated (and its signatures checked) by the POST pipeline; the
+  // ArtifactResponse around it is checked when signed, TLS vouching for it otherwise.
+  const { text, parsed, message } = await exchangeSoap(endpoint.location, document, {
+    signing: idp.keys.signingKey ? { privateKey: idp.keys.signingKey } : undefined,
+    keys: descriptor.signingKeys,
+    requireSignature: false,
+    policy: idp.policy,
     timeoutMs: idp.settings.artifactResolveTimeout * 1000,
     maxBytes: rt.maxMessageBytes,
     verifyTls: idp.settings.verifySslCertificate,
   });
   logDecoded(rt, 'ArtifactResponse', text);
-  const { parsed, message } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
   const response = parseArtifactResponse(message);
   if (response.inResponseTo !== id) fail('IN_RESPONSE_TO_MISMATCH', 'ArtifactResponse answers another request');
   if (response.issuer !== undefined && response.issuer !== entity.entityId) fail('ISSUER_MISMATCH', 'ArtifactResponse from another issuer');
-  const signature = findSignature(message);
-  if (signature) verifyEnvelopedSignature(message, signature, { keys: descriptor.signingKeys, ids: parsed.ids, policy: idp.policy });
   if (!response.success) fail('ARTIFACT_RESOLUTION_FAILED', 'IdP refused to resolve the artifact');
   if (!response.message) fail('ARTIFACT_RESOLUTION_FAILED', 'ArtifactResponse holds no message');
   rt.logger.info({ idp: entity.entityId }, 'koa-mellon: artifact resolved');

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { buildSoapFault, serializeXml, type MellonErrorCode } from '@koa-mellon/saml';
+import { STATUS, buildSoapEnvelope, buildSoapFault, serializeXml, type MellonErrorCode, type StatusInput } from '@koa-mellon/saml';
 
 /** Our own failures: the sender may try again later. */
 const OURS: ReadonlySet<MellonErrorCode> = new Set(['INTERNAL_ERROR', 'STORE_UNAVAILABLE', 'METADATA_UNAVAILABLE']);
@@ -20,4 +20,16 @@ export function sendSoapFault(ctx: Context, code: MellonErrorCode): void {
   ctx.type = 'text/xml';
   ctx.set('Cache-Control', 'no-store');
   ctx.body = serializeXml(buildSoapFault(ours ? 'Server' : 'Client', code));
+}
+
+/** Our SAML message (already signed) as the SOAP answer (saml-bindings §3.2.3.3: 200). */
+export function sendSoapMessage(ctx: Context, message: Document): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/xml';
+  ctx.body = serializeXml(buildSoapEnvelope(message.documentElement));
+}
+
+/** The status of a refusal once the sender is verified: Responder for our failures, else Requester; the message is the code. */
+export function soapErrorStatus(code: MellonErrorCode): StatusInput {
+  return { codes: [OURS.has(code) ? STATUS.responder : STATUS.requester], message: code };
 }
