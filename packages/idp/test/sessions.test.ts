@@ -52,6 +52,13 @@ describe('IdP sessions: the SPs a session visited', () => {
       ]);
     });
 
+    it('a NameID given again after another one is the last one again', async () => {
+      await sessions.recordVisit(record, visit('https://a.test', 'first'));
+      await sessions.recordVisit(record, visit('https://a.test', 'second'));
+      await sessions.recordVisit(record, visit('https://a.test', 'first'), await sessions.visits(record));
+      expect((await sessions.visits(record)).map((v) => v.nameId.value)).to.deep.equal(['first']);
+    });
+
     it('finds the session by (SP, NameID) until it ends; then neither it nor its visits remain', async () => {
       await sessions.recordVisit(record, visit('https://a.test'));
       expect((await sessions.findByNameId('https://a.test', 'nid-https://a.test'))?.id).to.equal(record.id);

@@ -45,7 +45,7 @@ export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRun
     rt.logger.warn({ sp: spEntityId, format: pending.format }, 'koa-mellon idp: user has no value for the NameID format');
     return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.invalidNameIdPolicy]);
   }
-  const visit = await rt.sessions.recordVisit(session, { entityId: spEntityId, nameId });
+  const visit = await rt.sessions.recordVisit(session, { entityId: spEntityId, nameId }, visits);
   if (visit === 'ended') {
     rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session ended while the assertion was being issued');
     return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.authnFailed]);

@@ -101,12 +101,14 @@ export class IdpSessions {
    * Records that `visit.entityId` received `visit.nameId` in this session (nothing new when it
    * already had it): `full` when the session holds MAX_VISITS already (SLO will not reach it),
    * `ended` when the session ended meanwhile (a logout in another tab): then nothing may be sent.
+   * `known`: the session's `visits`, when the caller has just read them.
    */
-  async recordVisit(record: IdpSessionRecord, visit: VisitedSp): Promise<'recorded' | 'full' | 'ended'> {
-    const slots = await this.slots(record);
-    const same = (a: VisitedSp) => a.entityId === visit.entityId && a.nameId.value === visit.nameId.value && a.nameId.format === visit.nameId.format;
-    let recorded = slots.some(same);
-    for (let n = slots.length; !recorded && n < MAX_VISITS; n++) recorded = await this.atomic.setIfAbsent(visitKey(record.id, n), visit, this.ttl(record));
+  async recordVisit(record: IdpSessionRecord, visit: VisitedSp, known?: readonly VisitedSp[]): Promise<'recorded' | 'full' | 'ended'> {
+    const visits = known ?? (await this.visits(record));
+    const latest = visits.find((a) => a.entityId === visit.entityId);
+    let recorded = latest !== undefined && latest.nameId.value === visit.nameId.value && latest.nameId.format === visit.nameId.format;
+    // Slots taken meanwhile (or by older NameIDs of an SP) refuse set-if-absent: the walk goes on past them.
+    for (let n = visits.length; !recorded && n < MAX_VISITS; n++) recorded = await this.atomic.setIfAbsent(visitKey(record.id, n), visit, this.ttl(record));
     if (recorded) await storeCall(() => this.keyv.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(record)));
     // Checked after writing: a logout that ends the session later reads this visit and tells the SP.
     if (!(await this.get(record.id))) return 'ended';
