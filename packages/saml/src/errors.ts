@@ -176,6 +176,11 @@ export const ERROR_CODES = {
     cause: 'Clocks out of sync (common with ADFS).',
     fix: 'Sync clocks with NTP; raise `clockSkew` a little if the IdP’s clock drifts.',
   },
+  NAMEID_MISSING: {
+    meaning: 'The assertion has no NameID, and no setting names the attribute that identifies the user.',
+    cause: 'An IdP that sends no subject identifier (ADFS without a NameID claim rule does this; saml-core §2.4.1 allows it).',
+    fix: 'Add a NameID claim rule at the IdP, or set `transientFederationAttribute` (or a `usernameTemplate` that reads an attribute) so the user is identified by an attribute.',
+  },
   ASSERTION_MISSING: {
     meaning: 'A success Response carries no assertion.',
     cause: 'A malformed response.',
@@ -211,6 +216,11 @@ export const ERROR_CODES = {
     meaning: 'The metadata is past its validUntil.',
     cause: 'A stale file or cache, or a federation aggregate that was not refreshed.',
     fix: 'Fetch fresh metadata; check the metadata URL is reachable.',
+  },
+  METADATA_ENTITY_CHANGED: {
+    meaning: 'Refreshed metadata describes another entity than the one first loaded from that source; the good copy is kept.',
+    cause: 'The metadata URL now serves another IdP (a moved or re-used URL, a misconfigured proxy, or an attacker who controls it).',
+    fix: 'Check the URL. If the IdP really changed its entityID, set `entityId` to the new one (or restart to accept it).',
   },
   METADATA_UNAVAILABLE: {
     meaning: 'No copy of the metadata is available (fetch failed and nothing cached).',
@@ -257,6 +267,16 @@ export const ERROR_CODES = {
     meaning: 'The login was completed in another browser than the one that started it.',
     cause: 'A login CSRF attempt (someone else’s response pushed into this browser), or cookies blocked.',
     fix: 'Start the login again in this browser; allow cookies for this site.',
+  },
+  TRANSPORT_INSECURE: {
+    meaning: 'A request reached an https endpoint over plain http, so a secure cookie cannot be set.',
+    cause: 'A TLS-terminating proxy that does not send `X-Forwarded-Proto`, or `app.proxy` left false behind one; or a client calling the http URL directly.',
+    fix: 'Behind a proxy, set `app.proxy = true` and make the proxy send `X-Forwarded-Proto: https`; otherwise serve the app over https.',
+  },
+  REQUEST_TIMEOUT: {
+    meaning: 'The request body did not arrive within the body deadline.',
+    cause: 'A very slow client, or a slow-upload (slowloris-style) attempt holding connections open.',
+    fix: 'Raise the body deadline only if real clients need longer; see docs/deployment.md for server timeouts.',
   },
   INTERNAL_ERROR: {
     meaning: 'An unexpected failure that is not about the request (a bug or an outage).',

@@ -42,7 +42,12 @@ function publicMessage(code: MellonErrorCode): string {
     case 'KEY_INVALID':
     case 'METADATA_INVALID':
     case 'METADATA_EXPIRED':
+    case 'METADATA_ENTITY_CHANGED':
       return 'Single sign-on is not configured correctly for this application. Please contact the administrator.';
+    case 'TRANSPORT_INSECURE':
+      return 'This page must be opened over https.';
+    case 'REQUEST_TIMEOUT':
+      return 'The request took too long to arrive. Please try again.';
     case 'INTERNAL_ERROR':
       return 'Something went wrong. Please try again.';
     default:

@@ -14,11 +14,15 @@ export function httpStatusOf(code: MellonErrorCode): number {
       return 403;
     case 'INPUT_TOO_LARGE':
       return 413;
+    case 'REQUEST_TIMEOUT':
+      return 408;
     case 'INTERNAL_ERROR':
     case 'CONFIG_INVALID':
     case 'KEY_INVALID':
     case 'METADATA_INVALID':
     case 'METADATA_EXPIRED':
+    case 'METADATA_ENTITY_CHANGED':
+    case 'NAMEID_MISSING':
       return 500;
     default:
       return 400;

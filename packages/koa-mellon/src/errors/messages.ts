@@ -21,12 +21,18 @@ export function publicMessage(code: MellonErrorCode): string {
     case 'METADATA_UNAVAILABLE':
     case 'ARTIFACT_RESOLUTION_FAILED':
       return 'Sign-in is temporarily unavailable. Please try again in a moment.';
+    case 'TRANSPORT_INSECURE':
+      return 'This page must be opened over https.';
+    case 'REQUEST_TIMEOUT':
+      return 'The request took too long to arrive. Please try again.';
     case 'ENTITY_NOT_FOUND':
       return 'This identity provider is not known to this application.';
     case 'CONFIG_INVALID':
     case 'KEY_INVALID':
     case 'METADATA_INVALID':
     case 'METADATA_EXPIRED':
+    case 'METADATA_ENTITY_CHANGED':
+    case 'NAMEID_MISSING':
       return 'Single sign-on is not configured correctly. Please contact the administrator.';
     case 'INTERNAL_ERROR':
       return 'Something went wrong. Please try again.';
