@@ -20,7 +20,7 @@ export function createOurs(ctx: BenchContext): Contender {
     name: 'us',
     async validate(samlResponse) {
       const xml = decodePostParameter(samlResponse, { maxBytes: BENCH_MAX_BYTES });
-      return (await validateResponse(xml, options)).nameId;
+      return (await validateResponse(xml, options)).nameId ?? '';
     },
   };
 }

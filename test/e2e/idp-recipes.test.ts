@@ -134,15 +134,16 @@ describe('e2e: docs/idps recipes with vendor-shaped responses', function () {
       expect(user?.groups).to.deep.equal(['5e1d2c3b-0000-4000-8000-00000000000a']);
     });
 
-    it('"Sign SAML response" alone is refused by default (SIGNATURE_MISSING): choose assertion, or response and assertion', async () => {
+    it('"Sign SAML response" alone is accepted too (the Response signature covers the assertion), and refused with wantAssertionsSigned: true', async () => {
       const sp = await start(entraId, { entityId: issuer });
       const client = new Client();
       const answer = await login(sp, client, issuer, { ...entra, signAssertion: false, signResponse: true });
-      expect(answer.status).to.equal(400);
-      expect(sp.refusals()).to.deep.equal(['SIGNATURE_MISSING']);
-      expect((await client.whoami(sp)).user).to.equal(null);
-      const both = await login(sp, client, issuer, { ...entra, signAssertion: true, signResponse: true });
-      expect(both.status).to.equal(303);
+      expect(answer.status).to.equal(303);
+      expect((await client.whoami(sp)).user?.username).to.equal('alice@contoso.example');
+      const strict = await start(entraId, { entityId: issuer }, { wantAssertionsSigned: true });
+      const refused = await login(strict, new Client(), issuer, { ...entra, signAssertion: false, signResponse: true });
+      expect(refused.status).to.equal(400);
+      expect(strict.refusals()).to.deep.equal(['SIGNATURE_MISSING']);
     });
   });
 
@@ -243,17 +244,17 @@ describe('e2e: docs/idps recipes with vendor-shaped responses', function () {
       expect(user?.groups).to.have.members(['offline_access', 'app-user']);
     });
 
-    it('Keycloak\'s default ("Sign documents" only) is refused by default (SIGNATURE_MISSING), accepted with wantAssertionsSigned: false', async () => {
-      const strict = await start(keycloak, { entityId: issuer });
+    it('Keycloak\'s default ("Sign documents" only) is accepted by default; refused with wantAssertionsSigned: true', async () => {
+      const sp = await start(keycloak, { entityId: issuer });
+      const client = new Client();
+      expect((await login(sp, client, issuer, { ...keycloakResponse, signResponse: true, signAssertion: false })).status).to.equal(303);
+      expect((await client.whoami(sp)).user?.username).to.equal('dave');
+      // An unsigned Response is still refused: the Response signature must cover the assertion.
+      expect((await login(sp, new Client(), issuer, { ...keycloakResponse, signResponse: false, signAssertion: false })).status).to.equal(400);
+      expect(sp.refusals()).to.deep.equal(['SIGNATURE_MISSING']);
+      const strict = await start(keycloak, { entityId: issuer }, { wantAssertionsSigned: true });
       expect((await login(strict, new Client(), issuer, { ...keycloakResponse, signResponse: true, signAssertion: false })).status).to.equal(400);
       expect(strict.refusals()).to.deep.equal(['SIGNATURE_MISSING']);
-      const relaxed = await start(keycloak, { entityId: issuer }, { wantAssertionsSigned: false });
-      const client = new Client();
-      expect((await login(relaxed, client, issuer, { ...keycloakResponse, signResponse: true, signAssertion: false })).status).to.equal(303);
-      expect((await client.whoami(relaxed)).user?.username).to.equal('dave');
-      // Relaxed, an unsigned Response is still refused: the Response signature must then cover the assertion.
-      expect((await login(relaxed, new Client(), issuer, { ...keycloakResponse, signResponse: false, signAssertion: false })).status).to.equal(400);
-      expect(relaxed.refusals()).to.deep.equal(['SIGNATURE_MISSING']);
     });
   });
 

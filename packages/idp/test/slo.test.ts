@@ -104,7 +104,7 @@ describe('@koa-mellon/idp single logout over HTTP-POST, with an SP that cannot b
         requestIds: { consume: () => true },
       });
 
-      const { id, form } = raw.logoutRequestForm(full.idp.urls.slo, { value: assertion.nameId, format: assertion.nameIdFormat }, assertion.sessionIndex);
+      const { id, form } = raw.logoutRequestForm(full.idp.urls.slo, { value: assertion.nameId ?? '', format: assertion.nameIdFormat }, assertion.sessionIndex);
       const done = await browser.go(full.idp.urls.slo, { form });
       expect(done.url).to.equal(raw.slo);
       expect(done.form?.get('RelayState')).to.equal('raw-relay');

@@ -8,13 +8,15 @@ export const systemClock: Clock = () => Date.now();
 /** Default tolerated clock difference with peers: 3 minutes, as Shibboleth's `clockSkew`. */
 export const DEFAULT_CLOCK_SKEW_SECONDS = 180;
 
-// xs:dateTime as SAML uses it (saml-core §1.3.3): UTC, "Z" suffix, optional fraction.
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
+// xs:dateTime as SAML uses it (saml-core §1.3.3): UTC, optional fraction, and a zone of "Z" or
+// an explicit zero offset, which XML Schema defines as the same instant (real IdP output carries
+// `+00:00`). Any other offset is refused.
+const INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:Z|[+-]00:00)$/;
 
-/** Parses a SAML instant. Time zones other than `Z` are refused (saml-core §1.3.3: UTC, no offset). */
+/** Parses a SAML instant: UTC only, written `Z` or as a zero offset (`+00:00`, `-00:00`). */
 export function parseInstant(value: string, what: string): number {
   const match = INSTANT.exec(value.trim());
-  const ms = match ? Date.parse(value.trim()) : Number.NaN;
+  const ms = match ? Date.parse(`${match[1]}Z`) : Number.NaN;
   if (Number.isNaN(ms)) fail('MESSAGE_INVALID', `${what} is not a UTC xs:dateTime`);
   return ms;
 }

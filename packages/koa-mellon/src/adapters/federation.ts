@@ -11,16 +11,16 @@ export interface FederationIdentity {
 /**
  * The key a login is federated under, or null when there is none to trust (no login then).
  * For a transient NameID (saml-core §8.3.8: a new value at every login, so it cannot key an
- * account) it is the single value of `transientFederationAttribute`, as in
- * django-mellon: no such setting, no value or several values all refuse, since guessing which
- * value is the stable one would link the wrong account.
+ * account), and for an assertion without NameID (saml-core §2.4.1), it is the single value of
+ * `transientFederationAttribute`, as in django-mellon: no such setting, no value or several
+ * values all refuse, since guessing which value is the stable one would link the wrong account.
  */
 export function federationIdentity(idp: IdpSettings, attributes: MellonAttributes): FederationIdentity | null {
   const issuer = singleString(attributes, 'issuer');
   if (issuer === undefined) return null;
-  if (singleString(attributes, 'name_id_format') !== NAMEID_FORMAT.transient) {
-    const nameId = singleString(attributes, 'name_id_content');
-    return nameId === undefined ? null : { issuer, nameId };
+  const nameIdContent = singleString(attributes, 'name_id_content');
+  if (nameIdContent !== undefined && singleString(attributes, 'name_id_format') !== NAMEID_FORMAT.transient) {
+    return { issuer, nameId: nameIdContent };
   }
   if (idp.transientFederationAttribute === undefined) return null;
   const values = attributeValues(attributes, idp.transientFederationAttribute);

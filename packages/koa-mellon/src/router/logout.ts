@@ -165,8 +165,10 @@ async function startLogout(ctx: Context, rt: Runtime, next: string): Promise<voi
     if (entity.entityId === record.mellon.issuer) peer = { idp, entity, descriptor };
   }
   const endpoint = peer && findEndpoint(peer.descriptor.singleLogoutServices, [BINDING.redirect, BINDING.post]);
-  if (!peer || !endpoint) return ctx.redirect(next);
   const { mellon } = record;
+  // A LogoutRequest must name the user by NameID (saml-core §3.7.1): a session logged in without
+  // one (docs/logout.md) ends here only.
+  if (!peer || !endpoint || mellon.nameIdContent === undefined) return ctx.redirect(next);
   const { id, document } = buildLogoutRequest({
     issuer: rt.urls.entityId,
     destination: endpoint.location,

@@ -7,7 +7,7 @@ import type { MellonSession } from '../session/sessions.js';
  * The SAML attributes are copied first so that an IdP cannot shadow a fixed key (an attribute
  * named `issuer` or `name_id_content` is overwritten by the verified value).
  */
-export function mellonAttributes(assertion: Assertion, nameId: string = assertion.nameId): MellonAttributes {
+export function mellonAttributes(assertion: Assertion, nameId: string | undefined = assertion.nameId): MellonAttributes {
   const out: Record<string, string | readonly string[] | undefined> = Object.create(null);
   for (const [name, values] of Object.entries(assertion.attributes)) out[name] = [...values];
   Object.assign(out, {

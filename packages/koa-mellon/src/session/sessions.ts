@@ -7,7 +7,8 @@ import type { SessionCookieOptions } from '../settings/types.js';
 /** What django-mellon keeps as `mellon_session`, camelCased; `ctx.state.mellon`. */
 export interface MellonSession {
   readonly issuer: string;
-  readonly nameIdContent: string;
+  /** Undefined when the assertion had no NameID (identified by `transientFederationAttribute`). */
+  readonly nameIdContent?: string | undefined;
   readonly nameIdFormat?: string | undefined;
   readonly nameIdNameQualifier?: string | undefined;
   readonly nameIdSpNameQualifier?: string | undefined;
@@ -56,9 +57,12 @@ export class SessionManager {
     const expiresAt = Math.min(this.now() + maxAgeSeconds * 1000, sessionEnd);
     const ttl = Math.max(1000, expiresAt - this.now());
     await storeCall(() => this.sessions.set(`s:${id}`, { ...record, expiresAt }, ttl));
-    const key = federationKey(record.mellon.issuer, record.mellon.nameIdContent);
-    const ids = ((await storeCall(() => this.sessions.get(key))) as string[] | undefined) ?? [];
-    await storeCall(() => this.sessions.set(key, [...ids.slice(-50), id], ttl));
+    // Without a NameID no LogoutRequest can name this session (saml-core §3.7.1), so no index.
+    if (record.mellon.nameIdContent !== undefined) {
+      const key = federationKey(record.mellon.issuer, record.mellon.nameIdContent);
+      const ids = ((await storeCall(() => this.sessions.get(key))) as string[] | undefined) ?? [];
+      await storeCall(() => this.sessions.set(key, [...ids.slice(-50), id], ttl));
+    }
     ctx.cookies.set(this.cookieName, id, {
       signed: true,
       httpOnly: true,

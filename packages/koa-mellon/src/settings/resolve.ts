@@ -95,7 +95,6 @@ export function relaxations(effective: EffectiveSettings): string[] {
   if (effective.allowRsa15KeyTransport) out.push('allowRsa15KeyTransport');
   if (effective.allowIdpInitiated) out.push('allowIdpInitiated');
   if (!effective.verifySslCertificate) out.push('verifySslCertificate=false');
-  if (!effective.wantAssertionsSigned) out.push('wantAssertionsSigned=false');
   return out;
 }
 

@@ -93,7 +93,7 @@ export const SETTINGS_SCHEMA = {
   authnClassRef: generic('strings', 'AUTHN_CLASSREF', [], 'AuthnContextClassRefs requested and required; empty accepts any.'),
   groupAttribute: generic('string', 'GROUP_ATTRIBUTE', undefined, 'SAML attribute whose values are the user’s groups.'),
   createGroup: generic('boolean', 'CREATE_GROUP', true, 'Create groups named by `groupAttribute` that do not exist.'),
-  transientFederationAttribute: generic('string', 'TRANSIENT_FEDERATION_ATTRIBUTE', undefined, 'For transient NameIDs: the attribute that identifies the user. Without it, transient logins are refused.'),
+  transientFederationAttribute: generic('string', 'TRANSIENT_FEDERATION_ATTRIBUTE', undefined, 'The attribute that identifies the user when the NameID is transient, or absent (ADFS without a NameID claim rule). Without it, such logins are refused (NAMEID_MISSING when there is no NameID).'),
   lookupByAttributes: generic('lookupRules', 'LOOKUP_BY_ATTRIBUTES', [], 'Link existing users: `[{ userField, samlAttribute, ignoreCase }]`, OR across rules; more than one match refuses.'),
 
   // Errors.
@@ -103,7 +103,7 @@ export const SETTINGS_SCHEMA = {
   // Security settings django-mellon lacks.
   clockSkew: generic('seconds', undefined, 180, 'Tolerated clock difference with the IdP.', 'Keep small; it extends every validity window both ways.'),
   allowIdpInitiated: generic('boolean', undefined, false, 'Accept unsolicited (IdP-initiated) responses.', 'Off by default: enables login CSRF unless the IdP portal is trusted. Replays stay refused.'),
-  wantAssertionsSigned: generic('boolean', undefined, true, 'Require the assertion’s own signature (else a signed Response covering it suffices).', 'Keep on unless the IdP signs only responses.'),
+  wantAssertionsSigned: generic('boolean', undefined, false, 'Require the assertion’s own signature. By default a signed Response covering the assertion suffices (Google, OneLogin, PingFederate and some Okta apps sign only the Response); an unsigned Response with an unsigned assertion is always refused.', 'Only the element a verified signature covers is read, so a Response signature protects the assertion inside it; turn on to insist on both.'),
   wantResponseSigned: generic('boolean', undefined, false, 'Require the Response signature too.'),
   allowSha1: generic('boolean', undefined, false, 'Accept SHA-1 signatures and digests.', 'Warns at start-up; for legacy IdPs only.'),
   allowRsa15KeyTransport: generic('boolean', undefined, false, 'Accept rsa-1_5 key transport in encrypted assertions.', 'Warns at start-up; Bleichenbacher-prone.'),

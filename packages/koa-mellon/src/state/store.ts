@@ -152,6 +152,8 @@ export async function storeCall<T>(fn: () => Promise<T> | T): Promise<T> {
   try {
     return await Promise.race([Promise.resolve().then(fn), timeout]);
   } catch (err) {
+    // A typed refusal from the call (a username taken, say) is an answer, not an outage.
+    if (err instanceof MellonError) throw err;
     throw new MellonError('STORE_UNAVAILABLE', 'state store call failed', { cause: err });
   } finally {
     clearTimeout(timer);

@@ -14,7 +14,7 @@ describe('effectiveSettings (per-IdP overrides)', () => {
     expect(effective.provision).to.equal(true);
     expect(effective.clockSkew).to.equal(300);
     expect(effective.realm).to.equal('saml');
-    expect(effective.wantAssertionsSigned).to.equal(true);
+    expect(effective.wantAssertionsSigned).to.equal(false);
     expect(effective.allowIdpInitiated).to.equal(false);
   });
 });

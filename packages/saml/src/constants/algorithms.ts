@@ -26,7 +26,19 @@ export const TRANSFORM = {
   envelopedSignature: 'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
   excC14n: 'http://www.w3.org/2001/10/xml-exc-c14n#',
   excC14nWithComments: 'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
+  /** Inclusive Canonical XML 1.0 without comments: older IdPs sign with it (saml-core §5.4.3 only says SHOULD be exclusive). */
+  c14n10: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
 } as const;
+
+/** Canonicalization methods a signature may name, for SignedInfo and as a Reference's last transform. */
+export const CANONICALIZATION_ALGORITHMS: ReadonlySet<string> = new Set([TRANSFORM.excC14n, TRANSFORM.excC14nWithComments, TRANSFORM.c14n10]);
+
+/** Known but refused canonicalizations, named in the refusal so that an operator knows what the IdP used. */
+export const REFUSED_CANONICALIZATION_NAMES: ReadonlyMap<string, string> = new Map([
+  ['http://www.w3.org/2006/12/xml-c14n11', 'Canonical XML 1.1'],
+  ['http://www.w3.org/2006/12/xml-c14n11#WithComments', 'Canonical XML 1.1 with comments'],
+  ['http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments', 'Canonical XML 1.0 with comments'],
+]);
 
 export const BLOCK_ENCRYPTION = {
   aes128Cbc: 'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
@@ -110,7 +122,8 @@ export interface AlgorithmPolicy {
   readonly encryptionAlgorithms?: readonly string[];
 }
 
-const SHA1_URIS: ReadonlySet<string> = new Set([
+/** The SHA-1 signature methods and digest, refused unless `allowSha1`. */
+export const SHA1_URIS: ReadonlySet<string> = new Set([
   SIGNATURE_ALGORITHM.rsaSha1,
   SIGNATURE_ALGORITHM.ecdsaSha1,
   DIGEST_ALGORITHM.sha1,

@@ -26,3 +26,14 @@ export function requiredText(el: Element): string {
   if (text === '') fail('MESSAGE_INVALID', `<${el.localName}> is empty`);
   return text;
 }
+
+/**
+ * `textOf`, exactly as sent (not trimmed), and required to hold more than white space. For
+ * identifiers (NameID, SessionIndex): trimming would make `"alice "` and `"alice"`, two values an
+ * IdP may sign for two users, one account.
+ */
+export function exactText(el: Element): string {
+  const text = textOf(el);
+  if (text.trim() === '') fail('MESSAGE_INVALID', `<${el.localName}> is empty`);
+  return text;
+}

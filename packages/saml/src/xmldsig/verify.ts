@@ -1,7 +1,10 @@
 import { createHash, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { fail } from '../errors.js';
 import {
+  CANONICALIZATION_ALGORITHMS,
   HASH_OF_DIGEST,
+  REFUSED_CANONICALIZATION_NAMES,
+  SHA1_URIS,
   SIGNATURE_ALGORITHM_INFO,
   TRANSFORM,
   isDigestAlgorithmAllowed,
@@ -21,17 +24,30 @@ export interface VerifyOptions {
   readonly policy?: AlgorithmPolicy | undefined;
 }
 
-/** The `<ds:Signature>` child of `el`, if any; two are refused. */
+/** The `<ds:Signature>` child of `el`, wherever it stands among the children; two are refused. */
 export function findSignature(el: Element): Element | undefined {
   return optionalChild(el, 'ds', 'Signature');
+}
+
+/**
+ * Splits `children` into the one enveloped `<ds:Signature>` and the rest, for reading the rest in
+ * schema order. The schema puts the signature right after Issuer, but some IdPs append it last
+ * (Auth0, 2016). Where it stands changes nothing it covers: the enveloped-signature transform
+ * removes it wherever it is, and it must still reference its parent by ID. Two are refused.
+ */
+export function separateSignature(children: readonly Element[]): { signature: Element | undefined; rest: Element[] } {
+  const signatures = children.filter((child) => isElement(child, 'ds', 'Signature'));
+  if (signatures.length > 1) fail('XML_UNEXPECTED_CONTENT', `${signatures.length} signatures on one element`);
+  return { signature: signatures[0], rest: signatures.length === 0 ? [...children] : children.filter((child) => child !== signatures[0]) };
 }
 
 /**
  * Verifies the enveloped signature `signature` of `el` and returns `el`: the element the signature
  * covers, on which every later read must work. Refuses (each with its own code) anything but
  * exactly one Reference to `#` + el's own unique ID, transforms other than enveloped-signature
- * and exclusive c14n, algorithms outside the allow-list, and a SignedInfo or digest that does not
- * verify with one of the caller's keys. KeyInfo is never read.
+ * and one canonicalization (exclusive c14n, or inclusive C14N 1.0 without comments), algorithms
+ * outside the allow-list, and a SignedInfo or digest that does not verify with one of the
+ * caller's keys. KeyInfo is never read.
  */
 export function verifyEnvelopedSignature(el: Element, signature: Element, options: VerifyOptions): Element {
   if (signature.parentNode !== el) fail('SIGNATURE_REFERENCE_INVALID', 'signature is not a child of the signed element');
@@ -49,12 +65,12 @@ export function verifyEnvelopedSignature(el: Element, signature: Element, option
     ['ds', 'Reference', 'many'],
   ]);
   const c14nAlgorithm = requiredAttribute(c14nMethod as Element, 'Algorithm');
-  if (c14nAlgorithm !== TRANSFORM.excC14n && c14nAlgorithm !== TRANSFORM.excC14nWithComments) {
-    fail('SIGNATURE_ALGORITHM_FORBIDDEN', 'SignedInfo canonicalization is not exclusive c14n');
+  if (!CANONICALIZATION_ALGORITHMS.has(c14nAlgorithm)) {
+    fail('SIGNATURE_ALGORITHM_FORBIDDEN', `SignedInfo canonicalization ${describeCanonicalization(c14nAlgorithm)} not allowed`);
   }
   const signatureAlgorithm = requiredAttribute(signatureMethod as Element, 'Algorithm');
   if (!isSignatureAlgorithmAllowed(signatureAlgorithm, options.policy)) {
-    fail('SIGNATURE_ALGORITHM_FORBIDDEN', `signature method ${signatureAlgorithm.slice(0, 80)} not allowed`);
+    fail('SIGNATURE_ALGORITHM_FORBIDDEN', `signature method ${signatureAlgorithm.slice(0, 80)} not allowed${sha1Hint(signatureAlgorithm)}`);
   }
   if (references.length !== 1) fail('SIGNATURE_REFERENCE_INVALID', `${references.length} references, exactly 1 required`);
   const reference = references[0] as Element;
@@ -72,7 +88,7 @@ export function verifyEnvelopedSignature(el: Element, signature: Element, option
   ]).filter((child) => !isElement(child, 'ds', 'Transforms'));
   const digestAlgorithm = requiredAttribute(digestMethod as Element, 'Algorithm');
   if (!isDigestAlgorithmAllowed(digestAlgorithm, options.policy)) {
-    fail('SIGNATURE_ALGORITHM_FORBIDDEN', `digest method ${digestAlgorithm.slice(0, 80)} not allowed`);
+    fail('SIGNATURE_ALGORITHM_FORBIDDEN', `digest method ${digestAlgorithm.slice(0, 80)} not allowed${sha1Hint(digestAlgorithm)}`);
   }
 
   // Authenticate SignedInfo first: only then are its reference and digest worth computing.
@@ -98,7 +114,11 @@ export function verifyEnvelopedSignature(el: Element, signature: Element, option
   return el;
 }
 
-/** saml-core §5.4.4: enveloped-signature, then exclusive c14n (with or without comments). */
+/**
+ * saml-core §5.4.4: enveloped-signature, then one canonicalization. Exclusive c14n is what SAML
+ * recommends; inclusive C14N 1.0 is accepted too (older IdPs use it), and is also what xmldsig-core
+ * §4.3.3.2 applies when a Reference names no canonicalization at all.
+ */
 function readTransforms(reference: Element): { c14n: string; prefixList: string[] } {
   const container = optionalChild(reference, 'ds', 'Transforms');
   const transforms = container ? childrenNamed(container, 'ds', 'Transform') : [];
@@ -108,16 +128,25 @@ function readTransforms(reference: Element): { c14n: string; prefixList: string[
   transforms.forEach((transform, index) => {
     const algorithm = requiredAttribute(transform, 'Algorithm');
     if (algorithm === TRANSFORM.envelopedSignature && index === 0) return;
-    if ((algorithm === TRANSFORM.excC14n || algorithm === TRANSFORM.excC14nWithComments) && c14n === undefined && index === transforms.length - 1) {
+    if (CANONICALIZATION_ALGORITHMS.has(algorithm) && c14n === undefined && index === transforms.length - 1) {
       c14n = algorithm;
-      prefixList = prefixListOf(transform);
+      prefixList = algorithm === TRANSFORM.c14n10 ? [] : prefixListOf(transform);
       return;
     }
-    fail('TRANSFORM_FORBIDDEN', `transform ${algorithm.slice(0, 80)} not allowed here`);
+    fail('TRANSFORM_FORBIDDEN', `transform ${describeCanonicalization(algorithm)} not allowed here`);
   });
-  // Without a c14n transform, xmldsig would fall back to inclusive C14N 1.0, which SAML excludes.
-  if (c14n === undefined) fail('TRANSFORM_FORBIDDEN', 'reference lacks an exclusive c14n transform');
-  return { c14n, prefixList };
+  return { c14n: c14n ?? TRANSFORM.c14n10, prefixList };
+}
+
+/** A refused algorithm's name when we know it (Canonical XML 1.1...), else its URI, cut short. */
+function describeCanonicalization(uri: string): string {
+  const name = REFUSED_CANONICALIZATION_NAMES.get(uri);
+  return name === undefined ? uri.slice(0, 80) : `${name} (${uri})`;
+}
+
+/** SHA-1 is known and refused by default only: say which policy turns it on. */
+function sha1Hint(uri: string): string {
+  return SHA1_URIS.has(uri) ? ' (SHA-1 is off by default; the allowSha1 setting accepts it)' : '';
 }
 
 function prefixListOf(parent: Element): string[] {

@@ -47,9 +47,9 @@ describe('validateResponse', () => {
       });
     }
 
-    it('a response-only signature when assertion signatures are not required', async () => {
+    it('a response-only signature, by default (the Response signature covers the assertion)', async () => {
       const xml = fixture({ signAssertion: false, signResponse: true });
-      const assertion = await validateResponse(xml, validationOptions({ clock, wantAssertionsSigned: false }));
+      const assertion = await validateResponse(xml, validationOptions({ clock }));
       expect(assertion.nameId).to.equal('alice-1234');
     });
 
@@ -71,8 +71,8 @@ describe('validateResponse', () => {
   });
 
   describe('refuses', () => {
-    it('a response whose assertion signature is required but absent', async () => {
-      await rejectsWith(fixture({ signAssertion: false, signResponse: true }), 'SIGNATURE_MISSING');
+    it('a response whose assertion signature is required (wantAssertionsSigned) but absent', async () => {
+      await rejectsWith(fixture({ signAssertion: false, signResponse: true }), 'SIGNATURE_MISSING', { wantAssertionsSigned: true });
     });
     it('a response signed by nobody', async () => {
       await rejectsWith(fixture({ signAssertion: false }), 'SIGNATURE_MISSING', { wantAssertionsSigned: false });

@@ -1,4 +1,4 @@
-import { validateParsedResponse } from '@koa-mellon/saml';
+import { MellonError, validateParsedResponse } from '@koa-mellon/saml';
 import type { PendingLogin } from '../login.js';
 import { need, type AcsState } from './context.js';
 
@@ -32,6 +32,25 @@ export async function validate(state: AcsState): Promise<void> {
     limits: { maxBytes: rt.maxMessageBytes },
     clock: rt.clock,
     clockSkew: settings.clockSkew,
+    subjectAttribute: settings.transientFederationAttribute,
+  }).catch((err: unknown) => {
+    throw withSettingHint(err, idp.index, entity.entityId);
   });
   rt.logger.info({ idp: entity.entityId, assertionId: state.assertion.id }, 'koa-mellon: response verified');
+}
+
+/**
+ * Refusals an operator fixes with a per-IdP setting say which IdP and which key (docs/settings.md):
+ * SHA-1 from a legacy IdP, an assertion without NameID. Same code; the detail goes to the log only.
+ */
+function withSettingHint(err: unknown, index: number, entityId: string): unknown {
+  if (!(err instanceof MellonError)) return err;
+  const key = `identityProviders[${index}]`;
+  if (err.code === 'SIGNATURE_ALGORITHM_FORBIDDEN' && err.message.includes('allowSha1')) {
+    return new MellonError(err.code, `${err.message}; IdP ${entityId}: set ${key}.allowSha1 = true only if it cannot sign with SHA-256`, { cause: err });
+  }
+  if (err.code === 'NAMEID_MISSING') {
+    return new MellonError(err.code, `${err.message}; IdP ${entityId}: add a NameID rule at the IdP, or set ${key}.transientFederationAttribute to the attribute that identifies the user`, { cause: err });
+  }
+  return err;
 }

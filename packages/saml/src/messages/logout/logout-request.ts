@@ -1,7 +1,7 @@
 import { fail } from '../../errors.js';
 import { buildDocument, x } from '../../xml/build.js';
 import { attribute, childrenNamed, elementChildren } from '../../xml/select.js';
-import { requiredText } from '../../xml/text.js';
+import { exactText } from '../../xml/text.js';
 import { formatInstant, parseInstant, systemClock, type Clock } from '../../time.js';
 import { readSubjectId, type NameIdParts } from '../response/read-assertion.js';
 import type { DecryptOptions } from '../../xmlenc/decrypt.js';
@@ -70,7 +70,7 @@ export function parseLogoutRequest(root: Element, decrypt: DecryptOptions): Logo
   return {
     ...header,
     nameId,
-    sessionIndexes: childrenNamed(root, 'samlp', 'SessionIndex').map(requiredText),
+    sessionIndexes: childrenNamed(root, 'samlp', 'SessionIndex').map(exactText),
     notOnOrAfter: notOnOrAfter === undefined ? undefined : new Date(parseInstant(notOnOrAfter, 'NotOnOrAfter')),
     reason: attribute(root, 'Reason'),
   };

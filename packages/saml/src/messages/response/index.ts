@@ -14,6 +14,7 @@ import { checkInResponseTo } from './validate/check-in-response-to.js';
 import { checkIssuer } from './validate/check-issuer.js';
 import { checkReplay } from './validate/check-replay.js';
 import { checkStatus } from './validate/check-status.js';
+import { checkSubjectIdentified } from './validate/check-subject-identified.js';
 import { checkSubjectConfirmation } from './validate/check-subject-confirmation.js';
 
 export type * from './types.js';
@@ -33,7 +34,8 @@ export type * from './types.js';
  * | assertion signature (or a response signature covering it) | SIGNATURE_MISSING, SIGNATURE_* |
  * | — from here on only the verified assertion element is read — | |
  * | Issuer | ISSUER_MISMATCH |
- * | bearer SubjectConfirmation | SUBJECT_CONFIRMATION_INVALID, RECIPIENT_MISMATCH, ASSERTION_EXPIRED |
+ * | NameID, or the `subjectAttribute` | NAMEID_MISSING |
+ * | bearer SubjectConfirmation | SUBJECT_CONFIRMATION_INVALID, RECIPIENT_MISMATCH, ASSERTION_EXPIRED, ASSERTION_NOT_YET_VALID |
  * | Conditions and audience | ASSERTION_NOT_YET_VALID, ASSERTION_EXPIRED, AUDIENCE_MISMATCH |
  * | AuthnStatement | AUTHN_STATEMENT_MISSING, ASSERTION_EXPIRED |
  * | InResponseTo (consumed) | IN_RESPONSE_TO_MISMATCH, UNSOLICITED_RESPONSE |
@@ -73,12 +75,12 @@ export async function validateParsedResponse(parsed: ParsedXml, element: Element
 
   const source = isElement(response.assertion, 'saml', 'EncryptedAssertion') ? decryptElement(response.assertion, decrypt) : parsed;
   const candidate = source === parsed ? response.assertion : source.root;
-  const verifiedAssertion = verifyAssertion(candidate, source, responseSigned, options.wantAssertionsSigned ?? true, verify);
+  const verifiedAssertion = verifyAssertion(candidate, source, responseSigned, options.wantAssertionsSigned ?? false, verify);
 
   // From here on, read only `verifiedAssertion`: the element a verified signature covers.
   const parts = readAssertion(verifiedAssertion, decrypt);
   checkIssuer([parts.issuer, response.issuer && readIssuer(response.issuer)], options.idp.entityId);
-  if (!parts.nameId) fail('MESSAGE_INVALID', 'assertion has no NameID');
+  checkSubjectIdentified(parts, options.subjectAttribute);
   const responseInResponseTo = attribute(response.element, 'InResponseTo');
   const bearer = checkSubjectConfirmation(parts.bearers, { acsUrl: options.sp.acsUrl, now, skewSeconds, responseInResponseTo });
   checkConditions(parts.conditions, { spEntityId: options.sp.entityId, now, skewSeconds });
@@ -120,15 +122,15 @@ function toAssertion(
 ): Assertion {
   const attributes: Record<string, string[]> = Object.create(null);
   for (const attribute of parts.attributes) (attributes[attribute.name] ??= []).push(...attribute.values);
-  const nameId = parts.nameId as NonNullable<typeof parts.nameId>;
+  const nameId = parts.nameId;
   return {
     id: parts.id,
     issuer: parts.issuer,
     issueInstant: new Date(parts.issueInstant),
-    nameId: nameId.value,
-    nameIdFormat: nameId.format,
-    nameQualifier: nameId.nameQualifier,
-    spNameQualifier: nameId.spNameQualifier,
+    nameId: nameId?.value,
+    nameIdFormat: nameId?.format,
+    nameQualifier: nameId?.nameQualifier,
+    spNameQualifier: nameId?.spNameQualifier,
     sessionIndex: authn.sessionIndex,
     authnInstant: new Date(authn.authnInstant),
     sessionNotOnOrAfter: authn.sessionNotOnOrAfter === undefined ? undefined : new Date(authn.sessionNotOnOrAfter),

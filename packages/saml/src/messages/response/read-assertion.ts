@@ -2,8 +2,9 @@ import { fail } from '../../errors.js';
 import { CONFIRMATION_METHOD_BEARER } from '../../constants/urn.js';
 import { decryptElement, type DecryptOptions } from '../../xmlenc/decrypt.js';
 import { attribute, childrenNamed, elementChildren, isElement, optionalChild, requiredAttribute, requiredChild } from '../../xml/select.js';
-import { requiredText, textOf } from '../../xml/text.js';
+import { exactText, requiredText, textOf } from '../../xml/text.js';
 import { parseInstant } from '../../time.js';
+import { separateSignature } from '../../xmldsig/verify.js';
 import { readIssuer } from './shape.js';
 import type { AttributeDetail } from './types.js';
 
@@ -54,9 +55,10 @@ export function readAssertion(el: Element, decrypt: DecryptOptions): AssertionPa
   if (requiredAttribute(el, 'Version') !== '2.0') fail('VERSION_UNSUPPORTED', 'Assertion Version is not 2.0');
   const id = requiredAttribute(el, 'ID');
   const issueInstant = parseInstant(requiredAttribute(el, 'IssueInstant'), 'Assertion IssueInstant');
-  const children = elementChildren(el);
+  // The signature may stand anywhere among the children, like the Response's (separateSignature).
+  const children = separateSignature(elementChildren(el)).rest;
   let index = 0;
-  const take = (ns: 'saml' | 'ds', local: string): Element | undefined => {
+  const take = (ns: 'saml', local: string): Element | undefined => {
     const child = children[index];
     if (child && isElement(child, ns, local)) {
       index++;
@@ -66,7 +68,6 @@ export function readAssertion(el: Element, decrypt: DecryptOptions): AssertionPa
   };
   const issuer = take('saml', 'Issuer');
   if (!issuer) fail('MESSAGE_INVALID', 'Assertion lacks Issuer');
-  take('ds', 'Signature');
   const subject = take('saml', 'Subject');
   const conditions = take('saml', 'Conditions');
   take('saml', 'Advice');
@@ -88,11 +89,11 @@ export function readAssertion(el: Element, decrypt: DecryptOptions): AssertionPa
   };
 }
 
-/** Reads a NameID element (also the plaintext of an EncryptedID). */
+/** Reads a NameID element (also the plaintext of an EncryptedID); its value exactly as signed. */
 export function readNameId(el: Element): NameIdParts {
   if (!isElement(el, 'saml', 'NameID')) fail('MESSAGE_INVALID', 'expected saml:NameID');
   return {
-    value: requiredText(el),
+    value: exactText(el),
     format: attribute(el, 'Format'),
     nameQualifier: attribute(el, 'NameQualifier'),
     spNameQualifier: attribute(el, 'SPNameQualifier'),
@@ -184,7 +185,7 @@ export function readAttribute(el: Element): AttributeDetail {
       continue;
     }
     const inner = elementChildren(value);
-    if (inner.length === 1 && isElement(inner[0], 'saml', 'NameID')) values.push(requiredText(inner[0] as Element));
+    if (inner.length === 1 && isElement(inner[0], 'saml', 'NameID')) values.push(exactText(inner[0] as Element));
   }
   return {
     name: requiredAttribute(el, 'Name'),

@@ -2,6 +2,7 @@ import { fail } from '../../errors.js';
 import { attribute, elementChildren, isElement, optionalChild, requiredAttribute } from '../../xml/select.js';
 import { parseInstant } from '../../time.js';
 import { textOf } from '../../xml/text.js';
+import { separateSignature } from '../../xmldsig/verify.js';
 
 /** The parts of a `<samlp:Response>` the pipeline needs, located once (saml-core §3.2.2, §3.3.3). */
 export interface ResponseShape {
@@ -23,16 +24,17 @@ export function checkMessageHeader(el: Element): { id: string; issueInstant: num
 }
 
 /**
- * Locates the children of a Response in schema order: Issuer?, Signature?, Extensions?, Status,
- * then Assertion / EncryptedAssertion. More than one assertion is refused: nothing decides which
- * one a user meant, and the second is where wrapping attacks hide theirs.
+ * Locates the children of a Response in schema order: Issuer?, Extensions?, Status, then Assertion
+ * / EncryptedAssertion, with at most one Signature anywhere among them (separateSignature). More
+ * than one assertion is refused: nothing decides which one a user meant, and the second is where
+ * wrapping attacks hide theirs.
  */
 export function readResponseShape(root: Element): ResponseShape {
   if (!isElement(root, 'samlp', 'Response')) fail('MESSAGE_TYPE_UNEXPECTED', `root is <${root.localName}>, not samlp:Response`);
   const { id, issueInstant } = checkMessageHeader(root);
-  const children = elementChildren(root);
+  const { signature, rest: children } = separateSignature(elementChildren(root));
   let index = 0;
-  const take = (ns: 'saml' | 'ds' | 'samlp', local: string): Element | undefined => {
+  const take = (ns: 'saml' | 'samlp', local: string): Element | undefined => {
     const child = children[index];
     if (child && isElement(child, ns, local)) {
       index++;
@@ -41,7 +43,6 @@ export function readResponseShape(root: Element): ResponseShape {
     return undefined;
   };
   const issuer = take('saml', 'Issuer');
-  const signature = take('ds', 'Signature');
   take('samlp', 'Extensions');
   const status = take('samlp', 'Status');
   if (!status) {

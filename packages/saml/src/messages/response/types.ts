@@ -16,7 +16,12 @@ export interface Assertion {
   readonly id: string;
   readonly issuer: string;
   readonly issueInstant: Date;
-  readonly nameId: string;
+  /**
+   * The NameID's value, exactly as signed (never trimmed: two values that differ only in white
+   * space are two identities). Undefined only when the assertion carries no NameID and
+   * `subjectAttribute` identifies the user instead.
+   */
+  readonly nameId: string | undefined;
   readonly nameIdFormat?: string | undefined;
   readonly nameQualifier?: string | undefined;
   readonly spNameQualifier?: string | undefined;
@@ -65,7 +70,11 @@ export interface ResponseValidationOptions {
   readonly requestIds?: RequestIdStore | undefined;
   /** Accept responses without InResponseTo (IdP-initiated). Default false. */
   readonly allowUnsolicited?: boolean | undefined;
-  /** Require the assertion's own signature. Default true (response-only signatures refused). */
+  /**
+   * Require the assertion's own signature. Default false: a verified Response signature covers
+   * the assertion inside it, and only that covered element is read (as Shibboleth SP and
+   * SimpleSAMLphp accept). An unsigned Response with an unsigned assertion is always refused.
+   */
   readonly wantAssertionsSigned?: boolean | undefined;
   /** Require the Response's signature. Default false. */
   readonly wantResponseSigned?: boolean | undefined;
@@ -74,4 +83,11 @@ export interface ResponseValidationOptions {
   readonly clock?: Clock | undefined;
   /** Tolerated clock difference in seconds. Default 180. */
   readonly clockSkew?: number | undefined;
+  /**
+   * The attribute (by Name) that identifies the user when the assertion carries no NameID, which
+   * saml-core §2.4.1 allows (ADFS without a NameID claim rule sends none). Such an assertion is
+   * accepted only when this attribute has exactly one non-empty value; without this option, or
+   * without that value, it is refused with NAMEID_MISSING.
+   */
+  readonly subjectAttribute?: string | undefined;
 }

@@ -4,9 +4,13 @@ import type { BearerConfirmation } from '../read-assertion.js';
 
 /**
  * saml-profiles §4.1.4.2: at least one bearer SubjectConfirmation whose data has Recipient = our
- * ACS, a NotOnOrAfter still in the future, no NotBefore, and (when present) an InResponseTo equal
- * to the response's. Returns the one that satisfied them. When several fail, the first one's
- * reason is reported.
+ * ACS, a NotOnOrAfter still in the future, and (when present) an InResponseTo equal to the
+ * response's. Returns the one that satisfied them. When several fail, the first one's reason is
+ * reported.
+ *
+ * The profile also says the data MUST NOT carry NotBefore, yet some IdPs send one (SecureWorks).
+ * It can only narrow the window, never widen it, so it is enforced as a lower bound (with the
+ * clock skew) instead of refusing the assertion.
  */
 export function checkSubjectConfirmation(
   bearers: readonly BearerConfirmation[],
@@ -16,7 +20,6 @@ export function checkSubjectConfirmation(
   let firstError: MellonError | undefined;
   for (const bearer of bearers) {
     try {
-      if (bearer.notBefore !== undefined) fail('SUBJECT_CONFIRMATION_INVALID', 'bearer confirmation has NotBefore');
       if (bearer.notOnOrAfter === undefined) fail('SUBJECT_CONFIRMATION_INVALID', 'bearer confirmation lacks NotOnOrAfter');
       if (bearer.recipient !== context.acsUrl) fail('RECIPIENT_MISMATCH', 'Recipient is not our ACS URL');
       if (
@@ -26,7 +29,7 @@ export function checkSubjectConfirmation(
       ) {
         fail('IN_RESPONSE_TO_MISMATCH', 'InResponseTo differs between Response and SubjectConfirmationData');
       }
-      checkWindow(context.now, context.skewSeconds, { notOnOrAfter: bearer.notOnOrAfter }, 'bearer confirmation');
+      checkWindow(context.now, context.skewSeconds, { notBefore: bearer.notBefore, notOnOrAfter: bearer.notOnOrAfter }, 'bearer confirmation');
       return bearer;
     } catch (err) {
       if (!(err instanceof MellonError)) throw err;
