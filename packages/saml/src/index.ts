@@ -24,7 +24,8 @@ export { isElement, elementChildren, childrenNamed, optionalChild, requiredChild
 export { textOf, requiredText } from './xml/text.js';
 export { x, buildDocument, buildElement, serializeXml, type XmlElement, type XmlChild, type XmlAttributes } from './xml/build.js';
 
-export { loadPublicKey, loadPrivateKey, certificateBase64, keysMatch, type TrustedKey, type PublicKeyInput, type PrivateKeyInput } from './keys/load.js';
+export { loadPublicKey, loadPrivateKey, certificateBase64, keysMatch, isTrustedKey, type TrustedKey, type PublicKeyInput, type PrivateKeyInput } from './keys/load.js';
+export { toKeyObjects } from './keys/key-set.js';
 
 export { verifyEnvelopedSignature, findSignature, type VerifyOptions } from './xmldsig/verify.js';
 export { signElement, defaultSignatureAlgorithm, type SignOptions } from './xmldsig/sign.js';
