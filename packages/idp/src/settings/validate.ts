@@ -37,6 +37,7 @@ const IDP_KEYS = {
   authnContextClassRef: 'string',
   signatureAlgorithm: 'string',
   maxMessageBytes: 'positive',
+  bodyTimeout: 'positive',
   metadataCacheDir: 'string',
   cookie: 'object',
   errorUrl: 'string',

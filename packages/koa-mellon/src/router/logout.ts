@@ -26,11 +26,12 @@ import {
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
 import { readBody, readForm, readQuery } from './form.js';
-import { sendSoapFault, sendSoapMessage, soapErrorStatus } from './soap-reply.js';
+import { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from './soap-reply.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { safeNext } from './safe-next.js';
 import { sendSaml, signatureAlgorithmFor } from './send.js';
 import { logDecoded } from './debug-log.js';
+import { logUnexpected } from '../errors/client-abort.js';
 
 interface PendingLogout {
   readonly idp: number;
@@ -56,9 +57,9 @@ interface Peer {
  * IdP when it has a SingleLogoutService); with one, it is the IdP's LogoutRequest or its answer to ours.
  */
 export async function logout(ctx: Context, rt: Runtime): Promise<void> {
-  if (ctx.method === 'POST' && ctx.is('text/xml', 'application/soap+xml')) return soapLogout(ctx, rt);
+  if (isSoapRequest(ctx)) return soapLogout(ctx, rt);
   const query = readQuery(ctx);
-  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : new Map<string, string>();
+  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }) : new Map<string, string>();
   const carriesMessage = ['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name));
   if (!carriesMessage) return startLogout(ctx, rt, safeNext(query.get('next'), rt.settings.loginRedirectUrl ?? '/'));
   const message = receive(ctx, rt, form);
@@ -191,7 +192,7 @@ async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
   let verified: { peer: Peer; requestId: string } | undefined;
   try {
     if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
-    const text = await readBody(ctx, rt.maxMessageBytes);
+    const text = await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs });
     logDecoded(rt, 'LogoutRequest', text);
     const { parsed, message: root } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
     // The LogoutRequest inside the envelope is what is verified and read; its ID index is the document's.
@@ -204,7 +205,7 @@ async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
   } catch (err) {
     const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
     if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon: SOAP LogoutRequest refused');
-    else rt.logger.error({ err }, 'koa-mellon: unexpected error');
+    else if (logUnexpected(rt.logger, err, 'koa-mellon')) return;
     if (!verified) return sendSoapFault(ctx, code);
     answerSoapLogout(ctx, rt, verified.peer, verified.requestId, soapErrorStatus(code));
   }

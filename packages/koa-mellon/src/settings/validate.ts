@@ -22,6 +22,8 @@ export function validateSettings(input: unknown): MellonSettings {
   for (const [key, spec] of Object.entries(SETTINGS_SCHEMA) as [string, SettingSpec][]) {
     if (spec.required && settings[key] === undefined) throw new ConfigError(key, 'is required');
   }
+  // 0 would refuse every POST before its first byte.
+  if (settings['bodyTimeout'] === 0) throw new ConfigError('bodyTimeout', 'expected a positive number of seconds');
   const idps = settings['identityProviders'] as unknown[];
   if (idps.length === 0) throw new ConfigError('identityProviders', 'expected at least one identity provider');
   idps.forEach((entry, index) => validateIdp(entry, `identityProviders[${index}]`));
