@@ -34,6 +34,7 @@ export { decryptElement, type DecryptOptions } from './xmlenc/decrypt.js';
 export { encryptElement, type EncryptOptions } from './xmlenc/encrypt.js';
 
 export { validateResponse, validateParsedResponse } from './messages/response/index.js';
+export { checkDestination } from './messages/response/validate/check-destination.js';
 export type * from './messages/response/types.js';
 export { buildResponse, type ResponseOptions, type ResponseAssertionOptions, type ResponseAttribute } from './messages/response/build.js';
 export { readAssertion, readNameId, readAttribute, type NameIdParts, type AssertionParts } from './messages/response/read-assertion.js';

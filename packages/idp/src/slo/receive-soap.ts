@@ -3,6 +3,7 @@ import {
   MellonError,
   STATUS,
   buildLogoutResponse,
+  checkDestination,
   fail,
   parseSoapEnvelope,
   readMessageHeader,
@@ -38,7 +39,7 @@ export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpR
     const header = readMessageHeader(root, 'LogoutRequest');
     verified = { sp, requestId: header.id };
     // Optional over SOAP (no browser to mislead), checked when present.
-    if (header.destination !== undefined && header.destination !== rt.urls.slo) fail('DESTINATION_MISMATCH', 'Destination is not our SLO URL');
+    checkDestination(root, false, rt.urls.slo);
     const { session } = await acceptLogoutRequest(rt, sp.entity.entityId, root, undefined);
     let partial = false;
     if (session) {

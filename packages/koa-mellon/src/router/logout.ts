@@ -3,6 +3,7 @@ import {
   BINDING,
   MellonError,
   buildLogoutRequest,
+  checkDestination,
   buildLogoutResponse,
   decodePostParameter,
   decodeRedirect,
@@ -108,15 +109,21 @@ function verifySigned(peer: Peer, message: Received): void {
   verifyEnvelopedSignature(root, signature, { keys, ids: message.parsed.ids, policy: peer.idp.policy });
 }
 
-function checkDestination(rt: Runtime, destination: string | undefined): void {
-  if (destination !== undefined && destination !== rt.urls.logout) fail('DESTINATION_MISMATCH', 'Destination is not our logout URL');
+/**
+ * Destination is our logout URL (the ACS's check, the one copy): required on the front channel,
+ * where every logout message is signed (saml-bindings §3.4.5.2, §3.5.5.2: a signed message must
+ * carry it, or a message signed for another SP could be replayed here); optional over SOAP, where
+ * no browser carries the message and the binding does not demand it.
+ */
+function checkLogoutDestination(rt: Runtime, message: Received): void {
+  checkDestination(message.parsed.root, !message.soap, rt.urls.logout);
 }
 
 /** A verified LogoutRequest: end every local session of that NameID (on any instance sharing the store). */
 async function endFederatedSessions(rt: Runtime, peer: Peer, message: Received): Promise<LogoutRequest> {
   const { idp, entity } = peer;
   const request = parseLogoutRequest(message.parsed.root, { keys: idp.keys.decryptionKeys, policy: idp.policy, limits: { maxBytes: rt.maxMessageBytes } });
-  checkDestination(rt, request.destination);
+  checkLogoutDestination(rt, message);
   const now = rt.clock();
   const skew = idp.settings.clockSkew * 1000;
   if (request.notOnOrAfter && now - skew >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
@@ -148,7 +155,7 @@ async function answerLogoutRequest(ctx: Context, rt: Runtime, peer: Peer, messag
 /** The IdP's answer to our LogoutRequest: it must answer one we sent it, once. */
 async function finishLogout(ctx: Context, rt: Runtime, peer: Peer, message: Received): Promise<void> {
   const response = parseLogoutResponse(message.parsed.root);
-  checkDestination(rt, response.destination);
+  checkLogoutDestination(rt, message);
   const pending = response.inResponseTo === undefined ? undefined : await rt.stores.atomic.take<PendingLogout>(`lo:${response.inResponseTo}`);
   if (!pending || pending.idp !== peer.idp.index) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
   if (!response.success) rt.logger.warn({ idp: peer.entity.entityId, status: response.statusCodes }, 'koa-mellon: IdP reported a partial logout');
