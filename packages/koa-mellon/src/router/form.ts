@@ -63,15 +63,24 @@ export async function readBody(ctx: Context, maxBytes: number, options: ReadBody
     case 'aborted':
       throw new ClientAbortError('the client closed the connection during the request body');
     case 'timeout':
-      ctx.set('Connection', 'close');
+      closeAfterAnswer(ctx);
       throw new MellonError('REQUEST_TIMEOUT', 'request body not received within bodyTimeout');
     case 'too-large':
-      ctx.set('Connection', 'close');
+      closeAfterAnswer(ctx);
       throw new MellonError('INPUT_TOO_LARGE', 'body too large (cut off)');
     case 'complete':
       if (size > limit || declared > limit) throw new MellonError('INPUT_TOO_LARGE', 'body too large');
       return Buffer.concat(chunks).toString('utf8');
   }
+}
+
+/**
+ * HTTP/1.1: `Connection: close` on the answer makes Node close the connection once it is sent
+ * (RFC 9112 §9.6). HTTP/2 has no such header (RFC 9113 §8.2.2; Node drops it with a warning):
+ * there the unread body belongs to one stream, which ends with the answer.
+ */
+function closeAfterAnswer(ctx: Context): void {
+  if (ctx.req.httpVersionMajor === 1) ctx.set('Connection', 'close');
 }
 
 /** The query string as a Map, duplicates refused. */

@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { connect as connectHttp2, createServer as createHttp2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import Koa from 'koa';
 import { createMellon, type Logger, type MellonSettings } from 'koa-mellon';
@@ -103,6 +106,31 @@ for (const basePath of ['', '/accounts/mellon']) {
     });
   });
 }
+
+describe('koa-mellon on the wire over HTTP/2', () => {
+  it('a body cut off for size is a 413 there too (no Connection header in HTTP/2: the stream ends with the answer)', async () => {
+    const mellon = createMellon({ baseUrl: 'https://sp.example.test/sp', identityProviders: [{ metadata: idpMetadata() }] });
+    const app = new Koa();
+    app.keys = ['k'];
+    app.proxy = true;
+    app.use(mellon.routes());
+    const server = createHttp2Server(app.callback()).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const client = connectHttp2(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const body = `SAMLResponse=${'A'.repeat(2_000_000)}`;
+      const request = client.request({ ':method': 'POST', ':path': '/sp/login/', 'content-type': FORM, 'content-length': body.length, 'x-forwarded-proto': 'https', accept: 'application/json' });
+      request.on('error', () => undefined); // the server may reset the stream it stopped reading
+      request.end(body);
+      const [headers] = (await once(request, 'response')) as [Record<string, unknown>];
+      expect(headers[':status']).to.equal(413);
+    } finally {
+      client.destroy();
+      mellon.close();
+      server.close();
+    }
+  });
+});
 
 describe('koa-mellon: plain http to an https baseUrl', () => {
   let sp: TestSp;
