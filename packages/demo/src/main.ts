@@ -66,9 +66,16 @@ async function main(config: DemoConfig): Promise<void> {
   process.once('SIGTERM', () => void stop());
 }
 
-/** Listens, or explains in one line which port is taken and which variable moves it. */
+/**
+ * Listens, or explains in one line which port is taken and which variable moves it. The server
+ * timeouts are docs/deployment.md's: Node's defaults (60 s for headers, 300 s for a request) let a
+ * few slow clients hold connections for minutes.
+ */
 async function listen(app: Koa, config: DemoConfig, key: keyof typeof PORT_VARIABLES): Promise<Server> {
   const server = app.listen(config[key], config.host);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
   await Promise.race([
     once(server, 'listening'),
     once(server, 'error').then(([err]) => {

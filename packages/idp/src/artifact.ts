@@ -24,7 +24,7 @@ import { readBody, sendSoapMessage } from 'koa-mellon';
  * gets a Success ArtifactResponse with no message (saml-core §3.5.2).
  */
 export async function resolveArtifact<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  const { parsed, message } = parseSoapEnvelope(await readBody(ctx, rt.maxMessageBytes), { maxBytes: rt.maxMessageBytes });
+  const { parsed, message } = parseSoapEnvelope(await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }), { maxBytes: rt.maxMessageBytes });
   const resolve = parseArtifactResolve(message);
   if (resolve.issuer === undefined) fail('ENTITY_NOT_FOUND', 'ArtifactResolve without Issuer');
   const sp = await rt.spByEntityId(resolve.issuer);

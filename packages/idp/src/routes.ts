@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
 import { resolveArtifact } from './artifact.js';
-import { sendSoapFault } from 'koa-mellon';
+import { createTransportGuard, isSoapRequest, logUnexpected, sendSoapFault } from 'koa-mellon';
 import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
@@ -20,8 +20,11 @@ export type IdpRoutes = ReturnType<Router['routes']>;
 export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: () => string): IdpRoutes {
   const prefix = rt.urls.base.pathname.replace(/\/$/, '');
   const router = new Router(prefix ? { prefix } : {});
+  const requireSecure = createTransportGuard({ base: rt.urls.base, secureCookies: rt.sessions.secure, logger: rt.logger, label: 'koa-mellon idp' });
+  // Browser pages set the IdP's cookies: https only when its URLs are (a SOAP POST to slo/ sets none).
   const page = (handler: (ctx: Context, rt: IdpRuntime<U>) => Promise<void>): Middleware => async (ctx) => {
     try {
+      if (!isSoapRequest(ctx)) requireSecure(ctx);
       await handler(ctx, rt);
     } catch (err) {
       handleIdpError(ctx, rt.logger, rt.settings.errorUrl ?? '/', err);
@@ -47,7 +50,7 @@ export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: 
         // A SOAP peer, not a browser: 403 or a SOAP fault with the code, no page.
         const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
         if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: ArtifactResolve refused');
-        else rt.logger.error({ err }, 'koa-mellon idp: unexpected error');
+        else if (logUnexpected(rt.logger, err, 'koa-mellon idp')) return;
         sendSoapFault(ctx, code);
       }
     });

@@ -11,6 +11,7 @@ import {
   type MetadataSource,
   type SpSsoDescriptor,
 } from '@koa-mellon/saml';
+import { DEFAULT_BODY_TIMEOUT_SECONDS } from 'koa-mellon';
 import { loadIdpKeys, type IdpKeys } from './settings/keys.js';
 import type { IdpLogger, IdpSettings, IdpUser, ServiceProviderInfo, ServiceProviderSettings } from './settings/types.js';
 import { validateIdpSettings } from './settings/validate.js';
@@ -56,6 +57,8 @@ export interface IdpRuntime<U extends IdpUser = IdpUser> {
   readonly logger: IdpLogger;
   readonly clock: Clock;
   readonly maxMessageBytes: number;
+  /** The deadline of a POST body (`bodyTimeout`), in milliseconds. */
+  readonly bodyTimeoutMs: number;
   readonly clockSkew: number;
   readonly sessionLifetime: number;
   metadataOf(sp: ResolvedSp<U>): Promise<SpMetadata<U>>;
@@ -132,6 +135,7 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
     logger,
     clock,
     maxMessageBytes: settings.maxMessageBytes ?? 256 * 1024,
+    bodyTimeoutMs: (settings.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
     clockSkew: settings.clockSkew ?? 180,
     sessionLifetime: settings.sessionLifetime ?? 8 * 3600,
     metadataOf,

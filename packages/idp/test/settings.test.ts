@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { loadPublicKey } from '@koa-mellon/saml';
 import { ConfigError, createIdp, type IdpSettings } from '@koa-mellon/idp';
 import { testKeyPair } from '../../../test/helpers/keys.js';
 import { RawSp } from './helpers/raw-sp.js';
@@ -100,5 +101,12 @@ describe('createIdp settings validation (ConfigError naming the key path)', () =
     expect(refusedAt({ sessionLifetime: -1 })).to.equal('sessionLifetime');
     expect(refusedAt({ consent: true })).to.equal('consent');
     expect(refusedAt({ serviceProviders: [{ metadata: sp.metadata(), encryptAssertions: 1 }] })).to.equal('serviceProviders[0].encryptAssertions');
+    expect(refusedAt({ bodyTimeout: 0 })).to.equal('bodyTimeout');
+  });
+
+  it('refuses loaded key objects where PEM text is expected, naming the element (not a silent "no trusted key")', () => {
+    const loaded = loadPublicKey(testKeyPair('sp').certPem);
+    expect(refusedAt({ serviceProviders: [{ metadata: sp.metadata(), metadataSigningCertificates: [loaded] }] })).to.equal('serviceProviders[0].metadataSigningCertificates[0]');
+    expect(refusedAt({ publicKeys: [testKeyPair('idp').certPem, loaded.key] })).to.equal('publicKeys[1]');
   });
 });

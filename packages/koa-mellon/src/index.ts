@@ -70,8 +70,10 @@ export { createRedisStore } from './state/redis.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';
 // Building blocks of the Koa layer, shared with @koa-mellon/idp (no second copy of any web step).
 export { storeCall, createAtomicStore, pinAdapterNamespace, type AtomicStore } from './state/store.js';
-export { sendSoapFault, sendSoapMessage, soapErrorStatus } from './router/soap-reply.js';
-export { readForm, readQuery, readBody } from './router/form.js';
+export { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from './router/soap-reply.js';
+export { readForm, readQuery, readBody, DEFAULT_BODY_TIMEOUT_SECONDS, type ReadBodyOptions } from './router/form.js';
+export { ClientAbortError, logUnexpected } from './errors/client-abort.js';
+export { createTransportGuard } from './router/transport.js';
 export { sendSaml, type Outgoing } from './router/send.js';
 export { renderError } from './errors/pages.js';
 export { httpStatusOf } from './errors/http.js';

@@ -17,6 +17,7 @@ import { algorithmPolicy, effectiveSettings, loadSpKeys, relaxations, type Effec
 import type { IdentityProviderSettings, Logger, MellonSettings } from './settings/types.js';
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
+import { DEFAULT_BODY_TIMEOUT_SECONDS } from './router/form.js';
 import { createStores, guardStoreMethods, type MellonStores } from './state/store.js';
 
 /** One configured IdP, resolved once at start-up. */
@@ -49,6 +50,8 @@ export interface Runtime {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly maxMessageBytes: number;
+  /** The deadline of a POST body (`bodyTimeout`), in milliseconds. */
+  readonly bodyTimeoutMs: number;
   metadataOf(idp: ResolvedIdp): Promise<IdpMetadata>;
   close(): void;
 }
@@ -140,6 +143,7 @@ export function createRuntime(input: MellonSettings): Runtime {
     logger,
     clock,
     maxMessageBytes: settings.maxMessageBytes ?? 256 * 1024,
+    bodyTimeoutMs: (settings.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
     async metadataOf(idp) {
       const metadata = await idp.source.current();
       const entity = idp.pinnedEntityId !== undefined ? getEntity(metadata, idp.pinnedEntityId, { clock }) : singleEntity(metadata, { clock });

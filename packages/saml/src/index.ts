@@ -24,7 +24,8 @@ export { isElement, elementChildren, childrenNamed, optionalChild, requiredChild
 export { textOf, requiredText, exactText } from './xml/text.js';
 export { x, buildDocument, buildElement, serializeXml, type XmlElement, type XmlChild, type XmlAttributes } from './xml/build.js';
 
-export { loadPublicKey, loadPrivateKey, certificateBase64, keysMatch, type TrustedKey, type PublicKeyInput, type PrivateKeyInput } from './keys/load.js';
+export { loadPublicKey, loadPrivateKey, certificateBase64, keysMatch, isTrustedKey, type TrustedKey, type PublicKeyInput, type PrivateKeyInput } from './keys/load.js';
+export { toKeyObjects } from './keys/key-set.js';
 
 export { verifyEnvelopedSignature, findSignature, type VerifyOptions } from './xmldsig/verify.js';
 export { signElement, defaultSignatureAlgorithm, type SignOptions } from './xmldsig/sign.js';
@@ -33,6 +34,7 @@ export { decryptElement, type DecryptOptions } from './xmlenc/decrypt.js';
 export { encryptElement, type EncryptOptions } from './xmlenc/encrypt.js';
 
 export { validateResponse, validateParsedResponse } from './messages/response/index.js';
+export { checkDestination } from './messages/response/validate/check-destination.js';
 export type * from './messages/response/types.js';
 export { buildResponse, type ResponseOptions, type ResponseAssertionOptions, type ResponseAttribute } from './messages/response/build.js';
 export { readAssertion, readNameId, readAttribute, type NameIdParts, type AssertionParts } from './messages/response/read-assertion.js';

@@ -189,6 +189,12 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly signatureAlgorithm?: string | undefined;
   /** Largest SAML message accepted. Default 256 KiB. */
   readonly maxMessageBytes?: number | undefined;
+  /**
+   * Seconds to receive a POST body at sso/, sso/consent/, slo/ and artifact/. Default 10. A body still
+   * arriving then is refused (`REQUEST_TIMEOUT`, 408) and the connection closed: a trickling client
+   * cannot hold connections for minutes. Set the server timeouts too (docs/deployment.md).
+   */
+  readonly bodyTimeout?: number | undefined;
   /** Where copies of `metadataUrl` downloads are kept (served when the URL is down). Default `.cache/koa-mellon/metadata` in the working directory. */
   readonly metadataCacheDir?: string | undefined;
   /** The IdP's cookie: `{ name, sameSite, secure, domain }`; default `idp.sid`, Lax, secure on https. */

@@ -37,6 +37,7 @@ const IDP_KEYS = {
   authnContextClassRef: 'string',
   signatureAlgorithm: 'string',
   maxMessageBytes: 'positive',
+  bodyTimeout: 'positive',
   metadataCacheDir: 'string',
   cookie: 'object',
   errorUrl: 'string',
@@ -140,19 +141,19 @@ function checkKind(kind: Kind, value: unknown, path: string): void {
       if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) bad('a positive number');
       return;
     case 'pem':
-      if (typeof value !== 'string') bad('PEM text or a path to a PEM file');
-      readPem(value as string, path);
+      readPem(value, path);
       return;
     case 'pems':
-      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string')) bad('a non-empty array of PEM texts or paths');
-      (value as string[]).forEach((pem, i) => readPem(pem, `${path}[${i}]`));
+      // readPem refuses, naming the element, what is not PEM text or a path (a loaded key object, e.g.).
+      if (!Array.isArray(value) || value.length === 0) bad('a non-empty array of PEM texts or paths');
+      (value as unknown[]).forEach((pem, i) => readPem(pem, `${path}[${i}]`));
       return;
     case 'privateKeys':
       if (!Array.isArray(value)) bad('an array of PEMs or [pem, password] pairs');
       (value as unknown[]).forEach((entry, i) => {
         const pem = Array.isArray(entry) && entry.length === 2 && entry.every((v) => typeof v === 'string') ? entry[0] : entry;
         if (typeof pem !== 'string') bad('an array of PEMs or [pem, password] pairs');
-        readPem(pem as string, `${path}[${i}]`);
+        readPem(pem, `${path}[${i}]`);
       });
       return;
     case 'function':

@@ -4,7 +4,7 @@ import type { IdpSessionRecord } from '../state/sessions.js';
 import { safeNext } from 'koa-mellon';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-import { readForm, readQuery } from 'koa-mellon';
+import { isSoapRequest, readForm, readQuery } from 'koa-mellon';
 import { continueLogout, LOGOUT_TTL_MS, startLogout } from './propagate.js';
 import { soapSingleLogout } from './receive-soap.js';
 import { checkLogoutDestination, identifyLogoutSp, readLogoutMessage, verifyLogoutSignature, type ReceivedLogout } from './receive.js';
@@ -28,9 +28,9 @@ const SLO_STEPS: ReadonlyArray<readonly [string, Step]> = [
  * the back-channel (receive-soap.ts).
  */
 export async function singleLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  if (ctx.method === 'POST' && ctx.is('text/xml', 'application/soap+xml')) return soapSingleLogout(ctx, rt);
+  if (isSoapRequest(ctx)) return soapSingleLogout(ctx, rt);
   const query = readQuery(ctx);
-  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : new Map<string, string>();
+  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }) : new Map<string, string>();
   if (!['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name))) {
     if (ctx.method === 'POST') fail('BINDING_INVALID', 'POST slo/ without a SAML message');
     await startLogout(ctx, rt, await rt.sessions.load(ctx), undefined, safeNext(query.get('next'), '/'));

@@ -3,13 +3,14 @@ import {
   MellonError,
   STATUS,
   buildLogoutResponse,
+  checkDestination,
   fail,
   parseSoapEnvelope,
   readMessageHeader,
   signElement,
   type StatusInput,
 } from '@koa-mellon/saml';
-import { readBody, sendSoapFault, sendSoapMessage, soapErrorStatus } from 'koa-mellon';
+import { logUnexpected, readBody, sendSoapFault, sendSoapMessage, soapErrorStatus } from 'koa-mellon';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import { signingOptions } from '../sso/issue.js';
@@ -29,7 +30,7 @@ export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpR
   let verified: { sp: SpMetadata<U>; requestId: string } | undefined;
   try {
     if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
-    const { parsed, message: root } = parseSoapEnvelope(await readBody(ctx, rt.maxMessageBytes), { maxBytes: rt.maxMessageBytes });
+    const { parsed, message: root } = parseSoapEnvelope(await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }), { maxBytes: rt.maxMessageBytes });
     // The LogoutRequest inside the envelope is what is verified and read; its ID index is the document's.
     const message: ReceivedLogout<U> = { kind: 'LogoutRequest', parsed: { ...parsed, root } };
     await identifyLogoutSp(rt, message);
@@ -38,7 +39,7 @@ export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpR
     const header = readMessageHeader(root, 'LogoutRequest');
     verified = { sp, requestId: header.id };
     // Optional over SOAP (no browser to mislead), checked when present.
-    if (header.destination !== undefined && header.destination !== rt.urls.slo) fail('DESTINATION_MISMATCH', 'Destination is not our SLO URL');
+    checkDestination(root, false, rt.urls.slo);
     const { session } = await acceptLogoutRequest(rt, sp.entity.entityId, root, undefined);
     let partial = false;
     if (session) {
@@ -60,7 +61,7 @@ export async function soapSingleLogout<U extends IdpUser>(ctx: Context, rt: IdpR
   } catch (err) {
     const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
     if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: SOAP LogoutRequest refused');
-    else rt.logger.error({ err }, 'koa-mellon idp: unexpected error');
+    else if (logUnexpected(rt.logger, err, 'koa-mellon idp')) return;
     if (!verified) return sendSoapFault(ctx, code);
     answer(ctx, rt, verified.requestId, soapErrorStatus(code));
   }

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import {
+  checkDestination,
   decodePostParameter,
   decodeRedirect,
   fail,
@@ -62,6 +63,5 @@ export function verifyLogoutSignature<U extends IdpUser>(message: ReceivedLogout
 
 /** Destination is our SLO URL: required, since logout messages are signed (saml-bindings §3.4.5.2, §3.5.5.2). */
 export function checkLogoutDestination<U extends IdpUser>(rt: IdpRuntime<U>, message: ReceivedLogout<U>): void {
-  const destination = readMessageHeader(message.parsed.root, message.kind).destination;
-  if (destination !== rt.urls.slo) fail('DESTINATION_MISMATCH', 'Destination is not our SLO URL');
+  checkDestination(message.parsed.root, true, rt.urls.slo);
 }

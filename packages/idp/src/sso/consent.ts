@@ -69,7 +69,7 @@ export async function askConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime
  * "remember" keeps the choice for these attribute names.
  */
 export async function answerConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  const form = await readForm(ctx, 16 * 1024);
+  const form = await readForm(ctx, 16 * 1024, { timeoutMs: rt.bodyTimeoutMs });
   const pending = await takePending(rt, form.get('k'));
   if (!pending || pending.consentAskedOf === undefined) fail('IN_RESPONSE_TO_MISMATCH', 'no consent pending under this key (expired or already answered)');
   if (!pending.browser || !rt.sessions.isSameBrowser(ctx, pending.browser)) fail('LOGIN_BROWSER_MISMATCH', 'consent answered from another browser');

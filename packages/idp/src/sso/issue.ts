@@ -142,7 +142,7 @@ async function deliver<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: S
     ctx.redirect(url.href);
     return;
   }
-  ctx.set('Content-Security-Policy', postFormCsp(pending.acs.location));
+  ctx.set('Content-Security-Policy', postFormCsp());
   ctx.type = 'html';
   ctx.body = encodePostForm({ url: pending.acs.location, parameter: 'SAMLResponse', xml, relayState: pending.relayState });
 }

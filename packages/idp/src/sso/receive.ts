@@ -22,7 +22,7 @@ export async function readRequest<U extends IdpUser>(state: SsoState<U>): Promis
     state.relayState = redirect.relayState;
     xml = redirect.xml;
   } else {
-    const form = await readForm(ctx, maxBytes);
+    const form = await readForm(ctx, maxBytes, { timeoutMs: rt.bodyTimeoutMs });
     if (form.has('SAMLResponse')) fail('MESSAGE_TYPE_UNEXPECTED', 'sso/ takes requests only');
     xml = decodePostParameter(form.get('SAMLRequest'), { maxBytes });
     state.relayState = form.get('RelayState');

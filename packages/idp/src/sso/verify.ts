@@ -1,4 +1,4 @@
-import { fail, findSignature, verifyEnvelopedSignature, verifyRedirectSignature } from '@koa-mellon/saml';
+import { checkDestination, fail, findSignature, verifyEnvelopedSignature, verifyRedirectSignature } from '@koa-mellon/saml';
 import type { IdpUser } from '../settings/types.js';
 import { need, type SsoState } from './context.js';
 
@@ -41,7 +41,7 @@ export function checkRequest<U extends IdpUser>(state: SsoState<U>): void {
   const { rt } = state;
   const request = need(state, 'request');
   const signed = state.redirect?.signature !== undefined || findSignature(request.element) !== undefined;
-  if (request.destination === undefined ? signed : request.destination !== rt.urls.sso) fail('DESTINATION_MISMATCH', 'Destination is not our SSO URL');
+  checkDestination(request.element, signed, rt.urls.sso);
   const now = rt.clock();
   const issued = request.issueInstant.getTime();
   if (issued > now + rt.clockSkew * 1000) fail('ASSERTION_NOT_YET_VALID', 'AuthnRequest issued in the future');

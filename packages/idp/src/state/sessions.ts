@@ -49,6 +49,11 @@ export class IdpSessions {
     private readonly now: () => number,
   ) {}
 
+  /** Whether the IdP's cookies are Secure (then they can only be set on an https request). */
+  get secure(): boolean {
+    return this.cookie.secure;
+  }
+
   async load(ctx: Context): Promise<IdpSessionRecord | undefined> {
     const id = ctx.cookies.get(this.cookie.name, { signed: true });
     if (!id || !/^[0-9a-f]{64}$/.test(id)) return undefined;

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { MellonError, type MellonErrorCode } from '@koa-mellon/saml';
-import { renderError } from 'koa-mellon';
+import { logUnexpected, renderError } from 'koa-mellon';
 import type { IdpLogger } from '../settings/types.js';
 
 /**
@@ -14,7 +14,8 @@ export function handleIdpError(ctx: Context, logger: IdpLogger, continueUrl: str
     renderIdpError(ctx, err.code, continueUrl);
     return;
   }
-  logger.error({ err }, 'koa-mellon idp: unexpected error');
+  // A bug or an outage: a generic page. A client gone mid-request: debug only, nobody to answer.
+  if (logUnexpected(logger, err, 'koa-mellon idp')) return;
   renderIdpError(ctx, 'INTERNAL_ERROR', continueUrl);
 }
 

@@ -3,6 +3,7 @@ import {
   BINDING,
   MellonError,
   buildLogoutRequest,
+  checkDestination,
   buildLogoutResponse,
   decodePostParameter,
   decodeRedirect,
@@ -26,11 +27,12 @@ import {
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
 import { readBody, readForm, readQuery } from './form.js';
-import { sendSoapFault, sendSoapMessage, soapErrorStatus } from './soap-reply.js';
+import { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from './soap-reply.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { safeNext } from './safe-next.js';
 import { sendSaml, signatureAlgorithmFor } from './send.js';
 import { logDecoded } from './debug-log.js';
+import { logUnexpected } from '../errors/client-abort.js';
 
 interface PendingLogout {
   readonly idp: number;
@@ -56,9 +58,9 @@ interface Peer {
  * IdP when it has a SingleLogoutService); with one, it is the IdP's LogoutRequest or its answer to ours.
  */
 export async function logout(ctx: Context, rt: Runtime): Promise<void> {
-  if (ctx.method === 'POST' && ctx.is('text/xml', 'application/soap+xml')) return soapLogout(ctx, rt);
+  if (isSoapRequest(ctx)) return soapLogout(ctx, rt);
   const query = readQuery(ctx);
-  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : new Map<string, string>();
+  const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }) : new Map<string, string>();
   const carriesMessage = ['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name));
   if (!carriesMessage) return startLogout(ctx, rt, safeNext(query.get('next'), rt.settings.loginRedirectUrl ?? '/'));
   const message = receive(ctx, rt, form);
@@ -107,15 +109,21 @@ function verifySigned(peer: Peer, message: Received): void {
   verifyEnvelopedSignature(root, signature, { keys, ids: message.parsed.ids, policy: peer.idp.policy });
 }
 
-function checkDestination(rt: Runtime, destination: string | undefined): void {
-  if (destination !== undefined && destination !== rt.urls.logout) fail('DESTINATION_MISMATCH', 'Destination is not our logout URL');
+/**
+ * Destination is our logout URL (the ACS's check, the one copy): required on the front channel,
+ * where every logout message is signed (saml-bindings §3.4.5.2, §3.5.5.2: a signed message must
+ * carry it, or a message signed for another SP could be replayed here); optional over SOAP, where
+ * no browser carries the message and the binding does not demand it.
+ */
+function checkLogoutDestination(rt: Runtime, message: Received): void {
+  checkDestination(message.parsed.root, !message.soap, rt.urls.logout);
 }
 
 /** A verified LogoutRequest: end every local session of that NameID (on any instance sharing the store). */
 async function endFederatedSessions(rt: Runtime, peer: Peer, message: Received): Promise<LogoutRequest> {
   const { idp, entity } = peer;
   const request = parseLogoutRequest(message.parsed.root, { keys: idp.keys.decryptionKeys, policy: idp.policy, limits: { maxBytes: rt.maxMessageBytes } });
-  checkDestination(rt, request.destination);
+  checkLogoutDestination(rt, message);
   const now = rt.clock();
   const skew = idp.settings.clockSkew * 1000;
   if (request.notOnOrAfter && now - skew >= request.notOnOrAfter.getTime()) fail('ASSERTION_EXPIRED', 'LogoutRequest expired');
@@ -147,7 +155,7 @@ async function answerLogoutRequest(ctx: Context, rt: Runtime, peer: Peer, messag
 /** The IdP's answer to our LogoutRequest: it must answer one we sent it, once. */
 async function finishLogout(ctx: Context, rt: Runtime, peer: Peer, message: Received): Promise<void> {
   const response = parseLogoutResponse(message.parsed.root);
-  checkDestination(rt, response.destination);
+  checkLogoutDestination(rt, message);
   const pending = response.inResponseTo === undefined ? undefined : await rt.stores.atomic.take<PendingLogout>(`lo:${response.inResponseTo}`);
   if (!pending || pending.idp !== peer.idp.index) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
   if (!response.success) rt.logger.warn({ idp: peer.entity.entityId, status: response.statusCodes }, 'koa-mellon: IdP reported a partial logout');
@@ -193,7 +201,7 @@ async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
   let verified: { peer: Peer; requestId: string } | undefined;
   try {
     if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
-    const text = await readBody(ctx, rt.maxMessageBytes);
+    const text = await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs });
     logDecoded(rt, 'LogoutRequest', text);
     const { parsed, message: root } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
     // The LogoutRequest inside the envelope is what is verified and read; its ID index is the document's.
@@ -206,7 +214,7 @@ async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
   } catch (err) {
     const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
     if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon: SOAP LogoutRequest refused');
-    else rt.logger.error({ err }, 'koa-mellon: unexpected error');
+    else if (logUnexpected(rt.logger, err, 'koa-mellon')) return;
     if (!verified) return sendSoapFault(ctx, code);
     answerSoapLogout(ctx, rt, verified.peer, verified.requestId, soapErrorStatus(code));
   }

@@ -10,6 +10,9 @@ import { finishStashedLogin } from './acs/login-user.js';
 import { startLogin } from './login.js';
 import { logout } from './logout.js';
 import { metadata } from './metadata.js';
+import { createTransportGuard } from './transport.js';
+import { isSoapRequest } from './soap-reply.js';
+import { logUnexpected } from '../errors/client-abort.js';
 
 /**
  * The router mounted under baseUrl's path, as django-mellon's urls: login/ (GET starts SSO, POST is
@@ -20,8 +23,12 @@ export type MellonRoutes = ReturnType<Router['routes']>;
 export function createRoutes(rt: Runtime): MellonRoutes {
   const prefix = rt.urls.base.pathname.replace(/\/$/, '');
   const router = new Router(prefix ? { prefix } : {});
-  const guarded = (handler: (ctx: Context, rt: Runtime) => Promise<void> | void): Middleware => async (ctx) => {
+  const requireSecure = createTransportGuard({ base: rt.urls.base, secureCookies: rt.sessions.secure, logger: rt.logger, label: 'koa-mellon' });
+  // Browser routes set cookies (session, login binding): https only when our URLs are. metadata/
+  // sets none and is public; a SOAP back-channel POST carries no cookie either.
+  const guarded = (handler: (ctx: Context, rt: Runtime) => Promise<void> | void, browser = true): Middleware => async (ctx) => {
     try {
+      if (browser && !isSoapRequest(ctx)) requireSecure(ctx);
       await handler(ctx, rt);
     } catch (err) {
       handleError(ctx, rt, err);
@@ -32,7 +39,7 @@ export function createRoutes(rt: Runtime): MellonRoutes {
   router.get('/login/finish/', guarded(finishStashedLogin));
   router.get('/logout/', guarded(logout));
   router.post('/logout/', guarded(logout));
-  router.get('/metadata/', guarded(metadata));
+  router.get('/metadata/', guarded(metadata, false));
   return router.routes();
 }
 
@@ -45,8 +52,9 @@ function handleError(ctx: Context, rt: Runtime, err: unknown): void {
     renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message });
     return;
   }
-  // Not bad input: a bug or an outage. Logged in full, shown as a generic page, never a stack trace.
-  rt.logger.error({ err }, 'koa-mellon: unexpected error');
+  // Not bad input: a bug or an outage (logged in full, a generic page, never a stack trace), or a
+  // client that went away mid-request (debug: nobody to answer, nothing for the on-call).
+  if (logUnexpected(rt.logger, err, 'koa-mellon')) return;
   renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter });
 }
 

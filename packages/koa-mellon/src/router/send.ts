@@ -32,7 +32,7 @@ export function sendSaml(ctx: Context, out: Outgoing): void {
     return;
   }
   if (out.signingKey) signElement(out.document.documentElement, { privateKey: out.signingKey, signatureAlgorithm: out.signatureAlgorithm });
-  ctx.set('Content-Security-Policy', postFormCsp(url));
+  ctx.set('Content-Security-Policy', postFormCsp());
   ctx.type = 'html';
   ctx.body = encodePostForm({ url, parameter: out.parameter, xml: serializeXml(out.document), relayState: out.relayState });
 }

@@ -6,6 +6,11 @@ const OURS: ReadonlySet<MellonErrorCode> = new Set(['INTERNAL_ERROR', 'STORE_UNA
 /** A message that is not a SAML message in a SOAP envelope. */
 const UNREADABLE: ReadonlySet<MellonErrorCode> = new Set(['INPUT_TOO_LARGE', 'MESSAGE_INVALID', 'MESSAGE_TYPE_UNEXPECTED', 'VERSION_UNSUPPORTED']);
 
+/** A SOAP POST (saml-bindings §3.2.3.1: text/xml; SOAP 1.2's type too): the back-channel, no browser. */
+export function isSoapRequest(ctx: Context): boolean {
+  return ctx.method === 'POST' && Boolean(ctx.is('text/xml', 'application/soap+xml'));
+}
+
 /**
  * How a SOAP endpoint (artifact resolution, back-channel logout) says no before it trusts the
  * sender (saml-bindings §3.2.3.3): 403 when it refuses the sender (unknown, unsigned, bad

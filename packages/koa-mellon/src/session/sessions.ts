@@ -41,6 +41,11 @@ export class SessionManager {
     this.cookieName = cookie.name ?? 'mellon.sid';
   }
 
+  /** Whether the session cookie is Secure (then it can only be set on an https request). */
+  get secure(): boolean {
+    return this.cookie.secure;
+  }
+
   async load(ctx: Context): Promise<{ id: string; record: SessionRecord } | undefined> {
     const id = ctx.cookies.get(this.cookieName, { signed: true });
     if (!id || !/^[0-9a-f]{64}$/.test(id)) return undefined;

@@ -62,6 +62,7 @@ export const SETTINGS_SCHEMA = {
   contactPersons: { kind: 'object', mellon: 'CONTACT_PERSONS', default: [], perIdp: false, doc: 'Contacts published in SP metadata.' },
   soapLogout: { kind: 'boolean', default: false, perIdp: false, doc: 'Also take IdP LogoutRequests over the SOAP back-channel at `logout/` (signed both ways), and publish that SingleLogoutService in SP metadata. For IdPs that log SPs out without the browser.' },
   maxMessageBytes: { kind: 'bytes', default: 256 * 1024, perIdp: false, doc: 'Largest SAML message accepted, checked before decoding.', security: 'Bounds CPU and memory spent on unauthenticated input.' },
+  bodyTimeout: { kind: 'seconds', default: 10, perIdp: false, doc: 'Deadline for receiving a POST body at login/ and logout/ (the ACS, front-channel and SOAP logout). A body still arriving then is refused with `REQUEST_TIMEOUT` (408) and the connection closed. Set the server timeouts too (docs/deployment.md).', security: 'A client trickling its body cannot hold a connection for minutes (Node alone allows 300 s).' },
 
   // Keys and requests.
   publicKeys: generic('pems', 'PUBLIC_KEYS', [], 'SP certificates (PEM text, or a path to a PEM file) published in metadata for signing and encryption; several during rollover.'),

@@ -88,6 +88,8 @@ export interface MellonSettings extends GenericSettings {
   readonly organization?: { readonly names?: readonly string[]; readonly displayNames?: readonly string[]; readonly urls?: readonly string[] };
   readonly contactPersons?: readonly { readonly contactType: 'technical' | 'support' | 'administrative' | 'billing' | 'other'; readonly givenName?: string; readonly surName?: string; readonly company?: string; readonly emailAddresses?: readonly string[] }[];
   readonly maxMessageBytes?: number;
+  /** Seconds to receive a POST body (default 10). */
+  readonly bodyTimeout?: number;
   readonly soapLogout?: boolean;
   /** Injectable clock (tests). */
   readonly clock?: Clock;

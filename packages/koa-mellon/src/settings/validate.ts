@@ -22,6 +22,8 @@ export function validateSettings(input: unknown): MellonSettings {
   for (const [key, spec] of Object.entries(SETTINGS_SCHEMA) as [string, SettingSpec][]) {
     if (spec.required && settings[key] === undefined) throw new ConfigError(key, 'is required');
   }
+  // 0 would refuse every POST before its first byte.
+  if (settings['bodyTimeout'] === 0) throw new ConfigError('bodyTimeout', 'expected a positive number of seconds');
   const idps = settings['identityProviders'] as unknown[];
   if (idps.length === 0) throw new ConfigError('identityProviders', 'expected at least one identity provider');
   idps.forEach((entry, index) => validateIdp(entry, `identityProviders[${index}]`));
@@ -75,19 +77,18 @@ export function checkKind(kind: SettingKind, value: unknown, path: string): void
       if (!isStrings(value)) bad('an array of strings');
       return;
     case 'pem':
-      if (!isString(value)) bad('PEM text or a path to a PEM file');
-      readPem(value as string, path);
+      readPem(value, path);
       return;
     case 'pems':
-      if (!isStrings(value)) bad('an array of PEM texts or paths');
-      (value as string[]).forEach((pem, i) => readPem(pem, `${path}[${i}]`));
+      if (!Array.isArray(value)) bad('an array of PEM texts or paths');
+      (value as unknown[]).forEach((pem, i) => readPem(pem, `${path}[${i}]`));
       return;
     case 'privateKeys':
       if (!Array.isArray(value)) bad('an array of PEMs or [pem, password] pairs');
       (value as unknown[]).forEach((entry, i) => {
         const pem = Array.isArray(entry) && entry.length === 2 && entry.every(isString) ? entry[0] : entry;
         if (!isString(pem)) bad('an array of PEMs or [pem, password] pairs');
-        readPem(pem as string, `${path}[${i}]`);
+        readPem(pem, `${path}[${i}]`);
       });
       return;
     case 'templateRecord':
@@ -123,8 +124,17 @@ function isPlainRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** PEM text as is, or the content of the file it names; unreadable is a ConfigError. */
-export function readPem(value: string, path: string): string {
+/**
+ * PEM text as is, or the content of the file it names; unreadable is a ConfigError. Keys are given
+ * as text (or paths) in settings: an object (a KeyObject, an X509Certificate, or the `{ key,
+ * certificate }` that `loadPublicKey` returns) is refused here, naming the key, rather than
+ * reaching a check that would match nothing.
+ */
+export function readPem(value: unknown, path: string): string {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    throw new ConfigError(path, 'expected PEM text or a path to a PEM file, not a loaded key object (KeyObject, X509Certificate, or the { key, certificate } of loadPublicKey): pass the PEM text');
+  }
+  if (!isString(value)) throw new ConfigError(path, 'expected PEM text or a path to a PEM file');
   if (value.includes('-----BEGIN')) return value;
   if (!existsSync(value)) throw new ConfigError(path, 'expected PEM text or a readable PEM file');
   const text = readFileSync(value, 'utf8');

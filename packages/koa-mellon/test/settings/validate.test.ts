@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { loadPublicKey } from '@koa-mellon/saml';
 import { ConfigError, createMellon, type MellonSettings } from 'koa-mellon';
 import { testKeyPair } from '../../../../test/helpers/keys.js';
 import { idpMetadata } from '../harness.js';
@@ -35,6 +36,12 @@ describe('createMellon settings validation', () => {
   it('refuses an invalid username template, naming the IdP override', () =>
     refused({ ...base(), identityProviders: [{ metadata: idpMetadata(), usernameTemplate: '{attributes[mail]' }] }, 'identityProviders[0].usernameTemplate'));
   it('refuses a bad lookupByAttributes rule', () => refused({ ...base(), lookupByAttributes: [{ userField: 'email' }] }, 'lookupByAttributes'));
+  it('refuses a zero bodyTimeout (every POST would be refused)', () => refused({ ...base(), bodyTimeout: 0 }, 'bodyTimeout'));
+  it('refuses loaded key objects where PEM text is expected, naming the element (not a silent "no trusted key")', () => {
+    const loaded = loadPublicKey(testKeyPair('idp').certPem);
+    refused({ ...base(), identityProviders: [{ metadata: idpMetadata(), metadataSigningCertificates: [loaded] }] }, 'identityProviders[0].metadataSigningCertificates[0]');
+    refused({ ...base(), publicKeys: [testKeyPair('sp').certPem, loadPublicKey(testKeyPair('sp').certPem).key] }, 'publicKeys[1]');
+  });
 });
 
 describe('createMellon template checks', () => {

@@ -8,9 +8,21 @@ import type { SamlParameter } from './redirect.js';
 const SUBMIT_SCRIPT = 'document.forms[0].submit();';
 export const POST_FORM_SCRIPT_HASH = `'sha256-${createHash('sha256').update(SUBMIT_SCRIPT).digest('base64')}'`;
 
-/** The Content-Security-Policy that the auto-submit page needs and nothing more. */
-export function postFormCsp(actionUrl: string): string {
-  return `default-src 'none'; script-src ${POST_FORM_SCRIPT_HASH}; form-action ${new URL(actionUrl).origin}; base-uri 'none'; frame-ancestors 'none'`;
+/**
+ * The Content-Security-Policy of the auto-submit page: nothing loads, only the hash-pinned submit
+ * script runs, no `<base>`, no framing.
+ *
+ * It has no `form-action`, on purpose. That directive stops injected markup from posting a form
+ * elsewhere; this page has no injectable markup (we build the one form, every value escaped, no
+ * other script can run). And Chromium applies `form-action` to every redirect that answers the
+ * POST as well: the receiving endpoint (a metadata-registered peer) may answer with a 302/303 to
+ * another origin — node-saml answers a LogoutRequest with a Redirect-binding LogoutResponse back to
+ * the IdP, an SP sends the browser on to its app — and a list of origins we cannot know would block
+ * that navigation and leave single logout unfinished. The form data goes only to the action we
+ * chose; where it sends the browser next is the peer's decision, as with any link.
+ */
+export function postFormCsp(): string {
+  return `default-src 'none'; script-src ${POST_FORM_SCRIPT_HASH}; base-uri 'none'; frame-ancestors 'none'`;
 }
 
 /**

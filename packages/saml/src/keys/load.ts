@@ -1,15 +1,18 @@
 import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
 import { MellonError } from '../errors.js';
 
-/** A certificate, PEM public key or KeyObject as a caller may give it. */
-export type PublicKeyInput = string | Buffer | KeyObject | X509Certificate;
-export type PrivateKeyInput = string | Buffer | KeyObject;
-
 /** A verification key and, when it came from one, its certificate (for metadata and display). */
 export interface TrustedKey {
   readonly key: KeyObject;
   readonly certificate?: X509Certificate;
 }
+
+/**
+ * A certificate, PEM public key or KeyObject as a caller may give it; also what `loadPublicKey`
+ * returns (loading a loaded key is the identity, not a silent mismatch).
+ */
+export type PublicKeyInput = string | Buffer | KeyObject | X509Certificate | TrustedKey;
+export type PrivateKeyInput = string | Buffer | KeyObject;
 
 const PEM_CERT = /-----BEGIN CERTIFICATE-----/;
 const PEM_ANY = /-----BEGIN [A-Z ]+-----/;
@@ -21,6 +24,10 @@ const PEM_ANY = /-----BEGIN [A-Z ]+-----/;
  */
 export function loadPublicKey(input: PublicKeyInput): TrustedKey {
   try {
+    if (isTrustedKey(input)) {
+      const { key } = loadPublicKey(input.key);
+      return input.certificate ? { key, certificate: input.certificate } : { key };
+    }
     if (input instanceof KeyObject) {
       if (input.type === 'public') return { key: input };
       if (input.type === 'private') return { key: createPublicKey(input) };
@@ -39,6 +46,11 @@ export function loadPublicKey(input: PublicKeyInput): TrustedKey {
   } catch (err) {
     throw new MellonError('KEY_INVALID', 'cannot load public key or certificate', { cause: err });
   }
+}
+
+/** The `{ key, certificate? }` shape of `loadPublicKey`'s result. */
+export function isTrustedKey(value: unknown): value is TrustedKey {
+  return typeof value === 'object' && value !== null && !(value instanceof KeyObject) && !Buffer.isBuffer(value) && 'key' in value && value.key instanceof KeyObject;
 }
 
 /** Loads a private key (PEM, optionally encrypted with `passphrase`) once. */

@@ -9,8 +9,10 @@ describe('encodePostForm', () => {
     expect(html).not.to.include('<script>alert(1)');
   });
 
-  it('comes with a CSP that allows only its own script', () => {
-    expect(postFormCsp('https://idp.test/sso?x=1')).to.include(`script-src ${POST_FORM_SCRIPT_HASH}`).and.include('form-action https://idp.test');
+  it('comes with a CSP that allows only its own script, and no form-action (it would block the redirect that answers the POST)', () => {
+    const csp = postFormCsp();
+    expect(csp).to.include("default-src 'none'").and.include(`script-src ${POST_FORM_SCRIPT_HASH}`).and.include("base-uri 'none'").and.include("frame-ancestors 'none'");
+    expect(csp).to.not.include('form-action');
   });
 });
 

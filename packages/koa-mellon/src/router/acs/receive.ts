@@ -14,7 +14,7 @@ import { need, type AcsState } from './context.js';
  */
 export async function readMessage(state: AcsState): Promise<void> {
   const { ctx, rt } = state;
-  const params = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes) : readQuery(ctx);
+  const params = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }) : readQuery(ctx);
   const bindings = rt.global.settings.assertionConsumerBindings;
   state.relayState = params.get('RelayState');
   const artifact = params.get('SAMLart');
