@@ -1,6 +1,7 @@
 import { expect, use } from 'chai';
 import chaiAsPromised from 'chai-as-promised';
-import { MellonError, StatusError, validateResponse } from '@koa-mellon/saml';
+import type { KeyObject } from 'node:crypto';
+import { MellonError, StatusError, loadPublicKey, validateResponse } from '@koa-mellon/saml';
 import { testKeyPair } from '../../../../test/helpers/keys.js';
 import { requireXmlsec } from '../../../../test/helpers/xmlsec.js';
 import { ACS_URL, IDP_ENTITY_ID, REQUEST_ID, xmlsecResponse, type ResponseFixture } from '../../../../test/helpers/response-fixture.js';
@@ -65,6 +66,12 @@ describe('validateResponse', () => {
       expect(assertion.nameId).to.equal('alice-1234');
     });
 
+    it('with signingKeys as loadPublicKey returns them ({ key, certificate }), as the README once suggested', async () => {
+      // A JavaScript caller can hand over the whole result; the type says KeyObject, the cast plays that caller.
+      const keys = [loadPublicKey(testKeyPair('idp').certPem)] as unknown as KeyObject[];
+      expect((await validateResponse(fixture(), validationOptions({ clock, signingKeys: keys }))).nameId).to.equal('alice-1234');
+    });
+
     it('within the clock skew of NotBefore', async () => {
       await validateResponse(fixture({ notBefore: NOW + 60_000 }), validationOptions({ clock, clockSkew: 120 }));
     });
@@ -73,6 +80,10 @@ describe('validateResponse', () => {
   describe('refuses', () => {
     it('a response whose assertion signature is required (wantAssertionsSigned) but absent', async () => {
       await rejectsWith(fixture({ signAssertion: false, signResponse: true }), 'SIGNATURE_MISSING', { wantAssertionsSigned: true });
+    });
+    it('signingKeys that are not keys (a PEM string): CONFIG_INVALID, not a silent "no trusted key"', async () => {
+      // The cast plays a JavaScript caller passing PEM text where KeyObjects belong.
+      await rejectsWith(fixture(), 'CONFIG_INVALID', { signingKeys: [testKeyPair('idp').certPem] as unknown as KeyObject[] });
     });
     it('a response signed by nobody', async () => {
       await rejectsWith(fixture({ signAssertion: false }), 'SIGNATURE_MISSING', { wantAssertionsSigned: false });

@@ -4,6 +4,7 @@ import { parseXml, type ParsedXml } from '../../xml/parse.js';
 import { attribute, isElement } from '../../xml/select.js';
 import { decryptElement, type DecryptOptions } from '../../xmlenc/decrypt.js';
 import { findSignature, verifyEnvelopedSignature } from '../../xmldsig/verify.js';
+import { toKeyObjects } from '../../keys/key-set.js';
 import { readAssertion } from './read-assertion.js';
 import { readIssuer, readResponseShape } from './shape.js';
 import type { Assertion, ResponseValidationOptions } from './types.js';
@@ -61,7 +62,7 @@ export async function validateParsedResponse(parsed: ParsedXml, element: Element
   const now = (options.clock ?? systemClock)();
   const skewSeconds = options.clockSkew ?? DEFAULT_CLOCK_SKEW_SECONDS;
   const decrypt: DecryptOptions = { keys: options.sp.decryptionKeys ?? [], policy: options.policy, limits: options.limits };
-  const verify = { keys: options.idp.signingKeys, policy: options.policy };
+  const verify = { keys: toKeyObjects(options.idp.signingKeys, 'idp.signingKeys'), policy: options.policy };
 
   const response = readResponseShape(element);
 
