@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Project rules a compiler does not check (CONVENTIONS.md): no exclusive tests, the SAML core
-// never imports a web framework, no `any` in sources, no XPath over documents.
+// never imports a web framework, no role imports another role (DESIGN.md layers), no `any` in
+// sources, no XPath over documents.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,6 +29,15 @@ for (const root of ['packages', 'test', 'bench']) {
     }
     if (path.startsWith(join('packages', 'saml', 'src'))) {
       rule(path, text, /from ['"](koa|@koa\/[^'"]+)['"]/, '@koa-mellon/saml must not depend on Koa');
+    }
+    // Layers: the core <- the shared layer (@koa-mellon/web) <- the roles; no role imports another.
+    const ROLES = { 'koa-mellon': 'koa-mellon', idp: '@koa-mellon/idp', jwt: '@koa-mellon/jwt' };
+    const inPackage = Object.keys({ ...ROLES, web: 1, saml: 1 }).find((dir) => path.startsWith(join('packages', dir, 'src')));
+    if (inPackage) {
+      for (const [dir, name] of Object.entries(ROLES)) {
+        if (dir === inPackage) continue;
+        rule(path, text, new RegExp(`from ['"]${name.replace('/', '\\/')}['"]`), `layers: packages/${inPackage} must not import the role ${name}`);
+      }
     }
   });
 }

@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { readForm, safeNext } from 'koa-mellon';
 import { createIdp, type AttributeRelease, type Idp, type IdpLogger, type IdpSettings, type IdpUser, type ServiceProviderSettings } from '@koa-mellon/idp';
 import { testKeyPair } from './keys.js';
+import { readForm, safeNext } from '@koa-mellon/web';
 
 /**
  * An application that is a SAML IdP, written as a user of @koa-mellon/idp would write it: its own

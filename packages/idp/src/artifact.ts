@@ -15,7 +15,7 @@ import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 import type { StoredArtifact } from './sso/issue.js';
 import { signingOptions } from './sso/issue.js';
-import { readBody, sendSoapMessage } from 'koa-mellon';
+import { readBody, sendSoapMessage } from '@koa-mellon/web';
 
 /**
  * POST artifact/: the ArtifactResolutionService (saml-bindings §3.6.5, SOAP binding §3.2). The SP's

@@ -2,13 +2,13 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
 import { resolveArtifact } from './artifact.js';
-import { createTransportGuard, isSoapRequest, logUnexpected, sendSoapFault } from 'koa-mellon';
 import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
 import { answerConsent } from './sso/consent.js';
 import { initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
 import { handleIdpError } from './web/errors.js';
+import { createTransportGuard, isSoapRequest, logUnexpected, sendSoapFault } from '@koa-mellon/web';
 
 export type IdpRoutes = ReturnType<Router['routes']>;
 

@@ -11,12 +11,12 @@ import {
   type MetadataSource,
   type SpSsoDescriptor,
 } from '@koa-mellon/saml';
-import { DEFAULT_BODY_TIMEOUT_SECONDS } from 'koa-mellon';
 import { loadIdpKeys, type IdpKeys } from './settings/keys.js';
 import type { IdpLogger, IdpSettings, IdpUser, ServiceProviderInfo, ServiceProviderSettings } from './settings/types.js';
 import { validateIdpSettings } from './settings/validate.js';
 import { createIdpStores, type IdpStores } from './state/store.js';
 import { IdpSessions } from './state/sessions.js';
+import { DEFAULT_BODY_TIMEOUT_SECONDS } from '@koa-mellon/web';
 
 /** One configured SP, resolved at start-up; its metadata is read through `source`. */
 export interface ResolvedSp<U extends IdpUser = IdpUser> {

@@ -65,17 +65,7 @@ export { SETTINGS_SCHEMA, IDP_ONLY_SETTINGS, type SettingSpec, type SettingKey }
 export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger, SessionCookieOptions, AcsBinding } from './settings/types.js';
 export type { MellonSession } from './session/sessions.js';
 export * from './adapters/index.js';
-export { safeNext } from './router/safe-next.js';
-export { createRedisStore } from './state/redis.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';
-// Building blocks of the Koa layer, shared with @koa-mellon/idp (no second copy of any web step).
-export { storeCall, createAtomicStore, pinAdapterNamespace, type AtomicStore } from './state/store.js';
-export { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from './router/soap-reply.js';
-export { readForm, readQuery, readBody, DEFAULT_BODY_TIMEOUT_SECONDS, type ReadBodyOptions } from './router/form.js';
-export { ClientAbortError, logUnexpected } from './errors/client-abort.js';
-export { createTransportGuard } from './router/transport.js';
-export { sendSaml, type Outgoing } from './router/send.js';
-export { renderError } from './errors/pages.js';
-export { httpStatusOf } from './errors/http.js';
-export { readPem } from './settings/validate.js';
+// What users of the SP need from the shared Koa layer (@koa-mellon/web holds the rest).
+export { safeNext, createKeyvRedisStore as createRedisStore } from '@koa-mellon/web';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

@@ -17,8 +17,8 @@ import { algorithmPolicy, effectiveSettings, loadSpKeys, relaxations, type Effec
 import type { IdentityProviderSettings, Logger, MellonSettings } from './settings/types.js';
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS } from './router/form.js';
-import { createStores, guardStoreMethods, type MellonStores } from './state/store.js';
+import { createStores, type MellonStores } from './state/stores.js';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, guardStoreMethods } from '@koa-mellon/web';
 
 /** One configured IdP, resolved once at start-up. */
 export interface ResolvedIdp {

@@ -1,6 +1,8 @@
 /**
- * @koa-mellon/web: what more than one koa-mellon role shares. Today: the state port and its
- * three backends (memory, Redis, PostgreSQL).
+ * @koa-mellon/web: what more than one koa-mellon role (SP, IdP, and the coming JWT bridge and
+ * organizations) shares: the state port and its three backends (memory, Redis, PostgreSQL), and the
+ * Koa plumbing on the wire (bodies with limits and deadlines, sending a message by binding, SOAP
+ * answers, error pages, safe `next`, PEM loading, plain-http refusal, client aborts).
  *
  * @example
  * import { createMemoryStore } from '@koa-mellon/web';
@@ -17,3 +19,17 @@ export type { Logger } from './log.js';
 export { createPostgresStore, DEFAULT_PG_SWEEP_INTERVAL_MS, type PostgresStoreOptions } from './state/postgres.js';
 export { migratePostgres, applyPostgresMigrations, STATE_MIGRATIONS, type PostgresMigration } from './state/postgres-migrate.js';
 export type { PgPool, PgPoolClient, PgResult } from './state/postgres-pool.js';
+
+// The Koa plumbing every role uses on the wire (no second copy of any web step).
+export { readForm, readQuery, readBody, DEFAULT_BODY_TIMEOUT_SECONDS, type ReadBodyOptions } from './http/body.js';
+export { sendSaml, signatureAlgorithmFor, type Outgoing } from './http/send.js';
+export { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from './http/soap.js';
+export { safeNext } from './http/safe-next.js';
+export { createTransportGuard } from './http/transport.js';
+export { ClientAbortError, logUnexpected } from './http/client-abort.js';
+export { renderError } from './pages/error-page.js';
+export { httpStatusOf } from './pages/http-status.js';
+export { readPem } from './keys.js';
+// Keyv-backed state, what the roles run on until they move onto the state port above.
+export { storeCall, createAtomicStore, pinAdapterNamespace, STORE_TIMEOUT_MS, guardStoreMethods, type AtomicStore } from './state/keyv.js';
+export { createKeyvRedisStore } from './state/keyv-redis.js';

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { ConfigError, certificateBase64, keysMatch, loadPrivateKey, loadPublicKey, MellonError } from '@koa-mellon/saml';
-import { readPem } from 'koa-mellon';
 import type { IdpSettings, IdpUser } from './types.js';
+import { readPem } from '@koa-mellon/web';
 
 /** The IdP's key material, loaded and cross-checked once at start-up. */
 export interface IdpKeys {

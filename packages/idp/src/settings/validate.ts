@@ -1,6 +1,6 @@
-import { readPem } from 'koa-mellon';
 import { ConfigError } from '@koa-mellon/saml';
 import type { IdpSettings, IdpUser, ServiceProviderSettings } from './types.js';
+import { readPem } from '@koa-mellon/web';
 
 /**
  * The kinds a setting may have. Each key of the IdP and of a service provider entry is listed

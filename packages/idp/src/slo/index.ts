@@ -1,13 +1,12 @@
 import type { Context } from 'koa';
 import { BINDING, fail, parseLogoutRequest, parseLogoutResponse, type LogoutRequest } from '@koa-mellon/saml';
 import type { IdpSessionRecord } from '../state/sessions.js';
-import { safeNext } from 'koa-mellon';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-import { isSoapRequest, readForm, readQuery } from 'koa-mellon';
 import { continueLogout, LOGOUT_TTL_MS, startLogout } from './propagate.js';
 import { soapSingleLogout } from './receive-soap.js';
 import { checkLogoutDestination, identifyLogoutSp, readLogoutMessage, verifyLogoutSignature, type ReceivedLogout } from './receive.js';
+import { safeNext, isSoapRequest, readForm, readQuery } from '@koa-mellon/web';
 
 type Step = <U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, message: ReceivedLogout<U>) => Promise<void> | void;
 

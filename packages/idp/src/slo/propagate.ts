@@ -3,11 +3,10 @@ import type { Context } from 'koa';
 import { BINDING, LOGOUT_REASON, STATUS, buildLogoutRequest, buildLogoutResponse, fail, findEndpoint, type Endpoint } from '@koa-mellon/saml';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpSessionRecord, VisitedSp } from '../state/sessions.js';
-import { storeCall } from 'koa-mellon';
 import type { IdpUser } from '../settings/types.js';
 import { signingOptions } from '../sso/issue.js';
 import { logoutOverSoap } from './soap.js';
-import { sendSaml } from 'koa-mellon';
+import { storeCall, sendSaml } from '@koa-mellon/web';
 
 /** The SP whose LogoutRequest started the logout: it gets the final LogoutResponse. */
 export interface LogoutInitiator {

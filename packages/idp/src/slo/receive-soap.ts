@@ -10,13 +10,13 @@ import {
   signElement,
   type StatusInput,
 } from '@koa-mellon/saml';
-import { logUnexpected, readBody, sendSoapFault, sendSoapMessage, soapErrorStatus } from 'koa-mellon';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import { signingOptions } from '../sso/issue.js';
 import { acceptLogoutRequest } from './index.js';
 import { identifyLogoutSp, verifyLogoutSignature, type ReceivedLogout } from './receive.js';
 import { logoutOverSoap } from './soap.js';
+import { logUnexpected, readBody, sendSoapFault, sendSoapMessage, soapErrorStatus } from '@koa-mellon/web';
 
 /**
  * POST slo/ with a SOAP envelope (with `soapLogout`): an SP's LogoutRequest over the back-channel

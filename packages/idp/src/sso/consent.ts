@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { STATUS, escapeHtml, fail, type LocalizedString, type ResponseAttribute } from '@koa-mellon/saml';
 import type { Context } from 'koa';
-import { readForm, storeCall } from 'koa-mellon';
 import { releaseAttributes } from '../attributes.js';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { ConsentView, IdpUser } from '../settings/types.js';
 import { sendStatus } from './issue.js';
 import { savePending, spOfPending, takePending, type PendingRequest } from './pending.js';
 import { proceed } from './proceed.js';
+import { readForm, storeCall } from '@koa-mellon/web';
 
 /** Default lifetime of a remembered consent (djangosaml2idp's default too). */
 export const CONSENT_LIFETIME_SECONDS = 365 * 24 * 3600;

@@ -3,7 +3,6 @@ import type { Context } from 'koa';
 import { negotiateFormat } from '../nameid.js';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-import { readQuery } from 'koa-mellon';
 import { chooseAcs, responseBindings } from './acs.js';
 import { need, type SsoState } from './context.js';
 import { authnContextOf, sendStatus } from './issue.js';
@@ -11,6 +10,7 @@ import { savePending, takePending, type PendingRequest } from './pending.js';
 import { proceed } from './proceed.js';
 import { readRequest } from './receive.js';
 import { checkRequest, identifySp, refuseReplay, verifySignature } from './verify.js';
+import { readQuery } from '@koa-mellon/web';
 
 type Step = <U extends IdpUser>(state: SsoState<U>) => Promise<void> | void;
 

@@ -1,7 +1,7 @@
 import { decodePostParameter, decodeRedirect, fail, parseAuthnRequest, parseXml } from '@koa-mellon/saml';
-import { readForm } from 'koa-mellon';
 import type { IdpUser } from '../settings/types.js';
 import type { SsoState } from './context.js';
+import { readForm } from '@koa-mellon/web';
 
 /** saml-bindings §3.4.3 caps RelayState at 80 bytes; peers exceed it, so we only bound it. */
 const MAX_RELAY_STATE = 2048;

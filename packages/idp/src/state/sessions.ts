@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import type { Context } from 'koa';
 import type { NameIdParts } from '@koa-mellon/saml';
-import { storeCall, type AtomicStore } from 'koa-mellon';
+import { storeCall, type AtomicStore } from '@koa-mellon/web';
 
 /** An SP this IdP session logged in, with the NameID it was given (SLO names the user with it). */
 export interface VisitedSp {

@@ -1,5 +1,5 @@
 import { Keyv } from 'keyv';
-import { createAtomicStore, pinAdapterNamespace, type AtomicStore } from 'koa-mellon';
+import { createAtomicStore, pinAdapterNamespace, type AtomicStore } from '@koa-mellon/web';
 
 /** The IdP's namespaces in the caller's store: IdP sessions, pending logouts, remembered consents, atomic keys. */
 export interface IdpStores {
@@ -12,7 +12,7 @@ export interface IdpStores {
 /**
  * Views of `base` (default: in memory) under `idp-*` namespaces (`<namespace>-idp-*` when `base`
  * has its own namespace, as koa-mellon's stores do) that throw instead of failing open; the atomic
- * operations are koa-mellon's (native on Redis).
+ * operations are @koa-mellon/web's (native on Redis).
  */
 export function createIdpStores(base: Keyv = new Keyv()): IdpStores {
   const adapter: unknown = base.store;

@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
 import { MellonError, type MellonErrorCode } from '@koa-mellon/saml';
-import { logUnexpected, renderError } from 'koa-mellon';
 import type { IdpLogger } from '../settings/types.js';
+import { logUnexpected, renderError } from '@koa-mellon/web';
 
 /**
  * Refusals at the IdP: a page with the code and fixed text, never a SAML response (the sender is
  * not verified, or its destination is not), never wire data, never a stack trace.
- * The page and the status are koa-mellon's; the texts here are the IdP's own.
+ * The page and the status are @koa-mellon/web's; the texts here are the IdP's own.
  */
 export function handleIdpError(ctx: Context, logger: IdpLogger, continueUrl: string, err: unknown): void {
   if (err instanceof MellonError) {

@@ -2,11 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { BINDING, buildAuthnRequest, escapeHtml, fail, findEndpoint } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
-import { storeCall } from '../state/store.js';
-import { safeNext } from './safe-next.js';
-import { readQuery } from './form.js';
-import { sendSaml, signatureAlgorithmFor } from './send.js';
 import { bindBrowser } from './browser-binding.js';
+import { storeCall, safeNext, readQuery, sendSaml, signatureAlgorithmFor } from '@koa-mellon/web';
 
 /** How long a login may take between our AuthnRequest and the IdP's answer. */
 export const LOGIN_TTL_MS = 10 * 60 * 1000;

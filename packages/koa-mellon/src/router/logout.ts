@@ -26,13 +26,9 @@ import {
   type RedirectMessage,
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
-import { readBody, readForm, readQuery } from './form.js';
-import { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from './soap-reply.js';
 import { LOGIN_TTL_MS } from './login.js';
-import { safeNext } from './safe-next.js';
-import { sendSaml, signatureAlgorithmFor } from './send.js';
 import { logDecoded } from './debug-log.js';
-import { logUnexpected } from '../errors/client-abort.js';
+import { readBody, readForm, readQuery, isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus, safeNext, sendSaml, signatureAlgorithmFor, logUnexpected } from '@koa-mellon/web';
 
 interface PendingLogout {
   readonly idp: number;

@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
 import { PermissionDenied } from '../adapters/types.js';
-import { renderError } from '../errors/pages.js';
 import { continueUrl } from '../errors/continue-url.js';
 import type { Runtime } from '../runtime.js';
 import { assertionConsumerService } from './acs/index.js';
@@ -10,9 +9,8 @@ import { finishStashedLogin } from './acs/login-user.js';
 import { startLogin } from './login.js';
 import { logout } from './logout.js';
 import { metadata } from './metadata.js';
-import { createTransportGuard } from './transport.js';
-import { isSoapRequest } from './soap-reply.js';
-import { logUnexpected } from '../errors/client-abort.js';
+import { renderError, createTransportGuard, isSoapRequest, logUnexpected } from '@koa-mellon/web';
+import { publicMessage } from '../errors/messages.js';
 
 /**
  * The router mounted under baseUrl's path, as django-mellon's urls: login/ (GET starts SSO, POST is
@@ -48,14 +46,14 @@ function handleError(ctx: Context, rt: Runtime, err: unknown): void {
   const redirectAfter = rt.global.settings.errorRedirectAfterTimeout;
   if (err instanceof MellonError) {
     rt.logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
-    const message = err instanceof PermissionDenied ? err.publicMessage : undefined;
+    const message = err instanceof PermissionDenied ? err.publicMessage : publicMessage(err.code);
     renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message });
     return;
   }
   // Not bad input: a bug or an outage (logged in full, a generic page, never a stack trace), or a
   // client that went away mid-request (debug: nobody to answer, nothing for the on-call).
   if (logUnexpected(rt.logger, err, 'koa-mellon')) return;
-  renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter });
+  renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter, message: publicMessage('INTERNAL_ERROR') });
 }
 
 function describeCause(cause: unknown): string | undefined {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Keyv } from 'keyv';
 import type { Context } from 'koa';
-import { storeCall } from '../state/store.js';
 import type { SessionCookieOptions } from '../settings/types.js';
+import { storeCall } from '@koa-mellon/web';
 
 /** What django-mellon keeps as `mellon_session`, camelCased; `ctx.state.mellon`. */
 export interface MellonSession {

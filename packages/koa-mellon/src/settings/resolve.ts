@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { ConfigError, certificateBase64, keysMatch, loadPrivateKey, loadPublicKey, MellonError, type AlgorithmPolicy } from '@koa-mellon/saml';
 import { SETTINGS_SCHEMA, type SettingKey } from './schema.js';
 import type { AcsBinding, GenericSettings, IdentityProviderSettings, MellonSettings } from './types.js';
-import { readPem } from './validate.js';
+import { readPem } from '@koa-mellon/web';
 
 type GenericKey = keyof GenericSettings & SettingKey;
 

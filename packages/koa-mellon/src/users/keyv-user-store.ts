@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { MellonError } from '@koa-mellon/saml';
 import type { Keyv } from 'keyv';
 import type { User, UserStore } from '../adapters/types.js';
-import { storeCall } from '../state/store.js';
 import { UsernameTakenError } from './errors.js';
 import { createSerialQueue } from './serial-queue.js';
 import { foldCase, fromRecord, indexedValues, toRecord, type UserRecord } from './user-record.js';
+import { storeCall } from '@koa-mellon/web';
 
 /*
  * Keys, all in the caller's Keyv (its namespace keeps them apart from other state). Composite

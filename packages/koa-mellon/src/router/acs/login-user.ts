@@ -5,10 +5,9 @@ import { runAdapterChain, type MellonAttributes } from '../../adapters/index.js'
 import type { MellonSession } from '../../session/sessions.js';
 import type { ResolvedIdp, Runtime } from '../../runtime.js';
 import { clearBinding, isSameBrowser } from '../browser-binding.js';
-import { readQuery } from '../form.js';
 import { mellonAttributes, mellonSession } from '../mellon-attributes.js';
-import { safeNext } from '../safe-next.js';
 import { need, type AcsState } from './context.js';
+import { readQuery, safeNext } from '@koa-mellon/web';
 
 /** A validated login waiting for its browser to come back same-site (login/finish/). */
 interface VerifiedLogin {

@@ -1,11 +1,10 @@
 import { attribute, decodePostParameter, fail, isElement, optionalChild, parseXml, textOf } from '@koa-mellon/saml';
-import { storeCall } from '../../state/store.js';
-import { readForm, readQuery } from '../form.js';
 import { idpOfArtifact } from './artifact.js';
 import { logDecoded } from '../debug-log.js';
 import { hintContinue } from '../../errors/continue-url.js';
 import type { PendingLogin } from '../login.js';
 import { need, type AcsState } from './context.js';
+import { storeCall, readForm, readQuery } from '@koa-mellon/web';
 
 /**
  * The message as the binding carries it: HTTP-POST (a SAMLResponse in the form, decoded under the

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { MellonError, fail } from '@koa-mellon/saml';
-import { ClientAbortError } from '../errors/client-abort.js';
+import { ClientAbortError } from './client-abort.js';
 
 /** How long a SAML endpoint waits for a request body, unless the settings say otherwise (`bodyTimeout`). */
 export const DEFAULT_BODY_TIMEOUT_SECONDS = 10;

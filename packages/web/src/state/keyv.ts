@@ -2,14 +2,6 @@ import { Keyv } from 'keyv';
 import KeyvRedis from '@keyv/redis';
 import { MellonError } from '@koa-mellon/saml';
 
-/** The namespaces koa-mellon keeps, one Keyv each, sharing the caller's storage adapter. */
-export interface MellonStores {
-  readonly sessions: Keyv;
-  readonly logins: Keyv;
-  readonly users: Keyv;
-  readonly atomic: AtomicStore;
-}
-
 /**
  * The two operations that must be atomic across instances: set-if-absent (replay cache) and
  * get-and-delete (single-use request IDs). Redis does them natively (SET NX PX, GETDEL); any other
@@ -25,29 +17,8 @@ export interface AtomicStore {
 }
 
 /**
- * Namespaced views of `base` (default: in memory) that throw instead of failing open. The
- * namespaces are `<prefix>-sessions` and so on, where the prefix is `base`'s own namespace when
- * one was given (several apps sharing one Redis), else `mellon`.
- */
-export function createStores(base: Keyv = new Keyv()): MellonStores {
-  const adapter: unknown = base.store;
-  pinAdapterNamespace(adapter);
-  const prefix = base.namespace && base.namespace !== 'keyv' ? base.namespace : 'mellon';
-  const view = (namespace: string) => {
-    const keyv = new Keyv({ store: adapter as never, namespace: `${prefix}-${namespace}`, throwOnErrors: true });
-    return guard(keyv);
-  };
-  return {
-    sessions: view('sessions'),
-    logins: view('logins'),
-    users: view('users'),
-    atomic: createAtomicStore(base, `${prefix}-atomic`),
-  };
-}
-
-/**
  * The atomic operations on `base`'s storage, under `namespace`: native on Redis, serialized in
- * this process otherwise. Shared with @koa-mellon/idp.
+ * this process otherwise. Used by every role.
  */
 export function createAtomicStore(base: Keyv, namespace: string): AtomicStore {
   const adapter: unknown = base.store;

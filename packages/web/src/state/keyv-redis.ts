@@ -1,6 +1,6 @@
 import { Keyv } from 'keyv';
 import KeyvRedis from '@keyv/redis';
-import { pinAdapterNamespace } from './store.js';
+import { pinAdapterNamespace } from './keyv.js';
 
 /**
  * A Keyv on Redis configured to fail closed: commands sent while Redis is unreachable reject at
@@ -10,9 +10,9 @@ import { pinAdapterNamespace } from './store.js';
  * Redis its own `namespace`.
  *
  * @example
- * const mellon = createMellon({ ...settings, store: createRedisStore(process.env.REDIS_URL!) });
+ * const mellon = createMellon({ ...settings, store: createKeyvRedisStore(process.env.REDIS_URL!) });
  */
-export function createRedisStore(url: string, options: { namespace?: string } = {}): Keyv {
+export function createKeyvRedisStore(url: string, options: { namespace?: string } = {}): Keyv {
   const adapter = new KeyvRedis(
     {
       url,

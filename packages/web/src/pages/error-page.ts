@@ -1,14 +1,14 @@
 import type { Context } from 'koa';
 import { escapeHtml, type MellonErrorCode } from '@koa-mellon/saml';
-import { httpStatusOf } from './http.js';
-import { publicMessage } from './messages.js';
+import { httpStatusOf } from './http-status.js';
 
 /**
  * Answers a refusal: a friendly HTML page (or JSON when the client asks for it) with the code, a
- * "continue" link and a timed redirect; never a stack trace, never wire data.
+ * "continue" link and a timed redirect; never a stack trace, never wire data. `message` is the
+ * role's fixed public text for the code (each role words its own).
  */
-export function renderError(ctx: Context, code: MellonErrorCode, options: { continueUrl: string; redirectAfter: number; message?: string | undefined }): void {
-  const message = options.message ?? publicMessage(code);
+export function renderError(ctx: Context, code: MellonErrorCode, options: { continueUrl: string; redirectAfter: number; message: string }): void {
+  const { message } = options;
   ctx.status = httpStatusOf(code);
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Content-Type-Options', 'nosniff');
