@@ -77,3 +77,5 @@ export { renderError } from './errors/pages.js';
 export { httpStatusOf } from './errors/http.js';
 export { readPem } from './settings/validate.js';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';
+export { createPostgresUserStore } from './users/postgres-user-store.js';
+export { migratePostgresUserStore, USER_MIGRATIONS } from './users/postgres-user-schema.js';
