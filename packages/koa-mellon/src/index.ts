@@ -69,3 +69,5 @@ export { generateKeyPair, type KeyType } from './keys/generate.js';
 // What users of the SP need from the shared Koa layer (@koa-mellon/web holds the rest).
 export { safeNext, createKeyvRedisStore as createRedisStore } from '@koa-mellon/web';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';
+export { createPostgresUserStore } from './users/postgres-user-store.js';
+export { migratePostgresUserStore, USER_MIGRATIONS } from './users/postgres-user-schema.js';

@@ -4,5 +4,6 @@ Commands:
   keygen    write an SP private key and self-signed certificate (sp.key, sp.crt)
   metadata  print the SP metadata for a settings file
   check     validate a settings file and check every IdP's metadata
+  migrate   create or update the PostgreSQL tables (state store, user store)
 
 Run \`koa-mellon <command> --help\` for a command's options.`;

@@ -7,7 +7,7 @@ describe('koa-mellon (command dispatch)', () => {
   it('prints the usage on --help and exits 0', async () => {
     const result = await runCli(['--help'], dir());
     expect(result.code).to.equal(0);
-    expect(result.stdout).to.contain('Usage: koa-mellon <command>').and.contain('keygen').and.contain('metadata').and.contain('check');
+    expect(result.stdout).to.contain('Usage: koa-mellon <command>').and.contain('keygen').and.contain('metadata').and.contain('check').and.contain('migrate');
   });
 
   it('prints a command usage on <command> --help and exits 0', async () => {

@@ -115,10 +115,7 @@ function watchClient(client: RedisClientType, role: string, logger: Logger) {
       await firstReady;
       return client;
     },
-    close: async () => {
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else if (client.isOpen) client.destroy();
-    },
+    close: () => closeGracefully(client),
   };
 }
 
@@ -159,9 +156,25 @@ function clusterLink(cluster: RedisClusterType, logger: Logger): RedisLink {
       clearTimeout(retry);
       // Closed during slot discovery, the cluster would still open the node connections it found.
       await connecting;
-      if (cluster.isOpen) await cluster.close().catch(() => cluster.destroy());
+      await closeGracefully(cluster);
     },
   };
+}
+
+/**
+ * Lets replies still on the way arrive (for at most a second: a server that stopped answering
+ * must not hold the close), then drops the connections.
+ */
+async function closeGracefully(client: RedisClientType | RedisClusterType): Promise<void> {
+  // A client still (re)connecting has no reply on the way.
+  const connected = !('isReady' in client) || client.isReady;
+  if (client.isOpen && connected) {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)));
+    await Promise.race([client.close().catch(() => undefined), waited]);
+    clearTimeout(timer);
+  }
+  if (client.isOpen) client.destroy();
 }
 
 /** Reports an outage once (a reconnect loop errs on every attempt), and again after a recovery. */
