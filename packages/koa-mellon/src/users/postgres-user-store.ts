@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MellonError } from '@koa-mellon/saml';
-import type { PgPool } from '@koa-mellon/web';
+import { storeCall, type PgPool } from '@koa-mellon/web';
 import type { User, UserStore } from '../adapters/types.js';
-import { storeCall } from '../state/store.js';
 import { UsernameTakenError } from './errors.js';
 import { foldCase, fromRecord, toRecord, type UserRecord } from './user-record.js';
 
