@@ -239,8 +239,8 @@ export const ERROR_CODES = {
     fix: 'Read the key path in the error (`identityProviders[1].metadataUrl`) and `docs/settings.md`.',
   },
   STORE_UNAVAILABLE: {
-    meaning: 'The state store (Keyv / Redis) did not answer.',
-    cause: 'Redis down or unreachable.',
+    meaning: 'The state store (memory, Redis or PostgreSQL) failed or did not answer within its deadline.',
+    cause: 'Redis or PostgreSQL down or unreachable, or its tables not migrated (`koa-mellon migrate`).',
     fix: 'Restore the store; logins fail closed while it is down.',
   },
   PERMISSION_DENIED: {
