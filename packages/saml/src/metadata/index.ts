@@ -16,6 +16,7 @@ export type {
   SpSsoDescriptor,
   EntityDescriptor,
   ParsedMetadata,
+  SkippedEntity,
 } from './types.js';
 export { parseMetadata, DEFAULT_METADATA_MAX_BYTES, type ParseMetadataOptions } from './parse.js';
 export { getEntity, singleEntity, getIdpDescriptor, getSpDescriptor, isMetadataFresh, type LookupOptions } from './lookup.js';
