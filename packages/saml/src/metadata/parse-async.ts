@@ -11,7 +11,7 @@ import { runParseWorker } from './worker/run-worker.js';
  * main thread is cheaper than starting a worker, and short (docs/performance.md, "Metadata
  * refresh"): one IdP's own metadata is a few KB.
  */
-export const DEFAULT_METADATA_WORKER_THRESHOLD = 256 * 1024;
+export const DEFAULT_METADATA_WORKER_THRESHOLD = 64 * 1024;
 
 export interface ParseMetadataAsyncOptions extends ParseMetadataOptions {
   /** Size in bytes from which the parse runs in a worker thread. `0`: always; `Infinity`: never. */

@@ -2,28 +2,14 @@ import type { X509Certificate } from 'node:crypto';
 import type { EntityDescriptor, MetadataKey, ParsedMetadata, SsoDescriptor } from '../types.js';
 import type { WireEntity, WireKey, WireMetadata, WireRole } from './wire.js';
 
-/** Entities per JSON batch: ~0.3 MB of a federation aggregate, a millisecond or two to decode. */
-const BATCH_SIZE = 64;
-
 /**
- * Turns parsed metadata into plain data for the main thread (worker side). Certificates are listed
- * once each, in order of first use; `transfer` is what postMessage may move instead of copying.
+ * Turns parsed metadata into plain data for the main thread (worker side): each entity as JSON,
+ * each certificate once, in order of first use. `transfer` lists the buffers postMessage moves
+ * instead of copying.
  */
 export function encodeMetadata(metadata: ParsedMetadata): { metadata: WireMetadata; transfer: ArrayBuffer[] } {
   const certIndex = new Map<X509Certificate, number>();
-  const chunks: Buffer[] = [];
-  const ends: number[] = [];
-  let total = 0;
-  let certs: string[] = [];
-  let entities: WireEntity[] = [];
-  const flush = (): void => {
-    const chunk = Buffer.from(JSON.stringify({ certs, entities }), 'utf8');
-    chunks.push(chunk);
-    total += chunk.length;
-    ends.push(total);
-    certs = [];
-    entities = [];
-  };
+  const certs = new Packer();
   const encodeKey = (key: MetadataKey): WireKey => {
     // Metadata keys always come from a <ds:X509Certificate> (read-keys.ts).
     const certificate = key.certificate;
@@ -32,22 +18,18 @@ export function encodeMetadata(metadata: ParsedMetadata): { metadata: WireMetada
     if (cert === undefined) {
       cert = certIndex.size;
       certIndex.set(certificate, cert);
-      certs.push(certificate.raw.toString('base64'));
+      certs.add(certificate.raw);
     }
     return { use: key.use, cert, encryptionMethods: key.encryptionMethods };
   };
+  const entities = new Packer();
+  const ids: string[] = [];
   for (const entity of metadata.entities.values()) {
-    entities.push(encodeEntity(entity, encodeKey));
-    if (entities.length === BATCH_SIZE) flush();
+    ids.push(entity.entityId);
+    entities.add(Buffer.from(JSON.stringify(encodeEntity(entity, encodeKey)), 'utf8'));
   }
-  if (entities.length > 0) flush();
-  // One fresh buffer of exactly these bytes: its whole ArrayBuffer is then safe to transfer.
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
+  const [entityBytes, entityEnds] = entities.pack();
+  const [certBytes, certEnds] = certs.pack();
   return {
     metadata: {
       ...(metadata.validUntil ? { validUntil: metadata.validUntil.getTime() } : {}),
@@ -55,11 +37,38 @@ export function encodeMetadata(metadata: ParsedMetadata): { metadata: WireMetada
       ...(metadata.name === undefined ? {} : { name: metadata.name }),
       signed: metadata.signed,
       skipped: metadata.skipped,
-      batches: bytes,
-      ends,
+      ids,
+      entities: entityBytes,
+      entityEnds,
+      certs: certBytes,
+      certEnds,
     },
-    transfer: [bytes.buffer],
+    transfer: [entityBytes.buffer, entityEnds.buffer, certBytes.buffer, certEnds.buffer],
   };
+}
+
+/** Byte strings packed into one buffer, with the offset where each ends. */
+class Packer {
+  readonly #parts: Uint8Array[] = [];
+  #total = 0;
+
+  add(part: Uint8Array): void {
+    this.#parts.push(part);
+    this.#total += part.length;
+  }
+
+  /** Fresh buffers of exactly these bytes: each whole ArrayBuffer is then safe to transfer. */
+  pack(): [Uint8Array<ArrayBuffer>, Uint32Array<ArrayBuffer>] {
+    const bytes = new Uint8Array(this.#total);
+    const ends = new Uint32Array(this.#parts.length);
+    let at = 0;
+    this.#parts.forEach((part, i) => {
+      bytes.set(part, at);
+      at += part.length;
+      ends[i] = at;
+    });
+    return [bytes, ends];
+  }
 }
 
 function encodeEntity(entity: EntityDescriptor, encodeKey: (key: MetadataKey) => WireKey): WireEntity {

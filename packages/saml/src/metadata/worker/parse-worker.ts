@@ -3,6 +3,7 @@
  * parses, verifies and indexes exactly as `parseMetadata` does on the main thread, and sends back
  * plain data (wire.ts), or the refusal's code and message.
  */
+import { constants, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { MellonError } from '../../errors.js';
 import { parseMetadata } from '../parse.js';
@@ -12,6 +13,17 @@ import type { WireRequest, WireResponse } from './wire.js';
 
 const port = parentPort;
 if (!port) throw new Error('parse-worker.ts runs only as a worker thread');
+
+// A background refresh yields the CPU to the threads serving requests. On Linux a nice value is
+// per thread, and pid 0 names the calling thread: this lowers this worker only. (Elsewhere pid 0
+// would be the whole process, so it is left alone.)
+if (process.platform === 'linux') {
+  try {
+    setPriority(0, constants.priority.PRIORITY_BELOW_NORMAL);
+  } catch {
+    // Not allowed in this container: the parse simply runs at normal priority.
+  }
+}
 
 port.once('message', (request: WireRequest) => {
   const { input, options } = request;

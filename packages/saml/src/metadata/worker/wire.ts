@@ -2,10 +2,11 @@ import type { AlgorithmPolicy } from '../../constants/algorithms.js';
 import type { EntityDescriptor, IdpSsoDescriptor, KeyUse, SkippedEntity, SpSsoDescriptor, SsoDescriptor } from '../types.js';
 
 /**
- * What crosses between the main thread and the metadata worker. Everything is plain data:
- * KeyObjects and X509Certificates are sent as the base64 DER of their certificate and rebuilt on
- * the main thread, each on first use (a 5,000-entity aggregate holds ~6,000 certificates at
- * ~0.1 ms each: loading them all at once would hold the event loop for most of a second).
+ * What crosses between the main thread and the metadata worker. Everything is plain data, and the
+ * bulk of it travels in transferred buffers, which cost the main thread nothing to receive: each
+ * entity as UTF-8 JSON, each certificate once, as its DER. The main thread turns an entity into
+ * objects when it is first looked up, and a certificate into a KeyObject when its key is first
+ * read (a 5,000-entity aggregate holds ~6,000 certificates at ~0.1 ms each).
  */
 
 /** The parse options, as data (keys as PEM, the clock read once by the caller). */
@@ -40,29 +41,23 @@ export interface WireEntity extends Omit<EntityDescriptor, 'validUntil' | 'idp' 
   readonly sp?: WireRole<SpSsoDescriptor>;
 }
 
-/**
- * One slice of the entities, as JSON: the certificates it is the first to use (appended to the
- * table, in order), then its entities.
- */
-export interface WireBatch {
-  readonly certs: readonly string[];
-  readonly entities: readonly WireEntity[];
-}
-
-/**
- * A parsed document. The entities travel as UTF-8 JSON batches in one transferred buffer: the
- * message itself costs the main thread nothing to receive, and the batches are decoded a few at a
- * time between other work.
- */
+/** A parsed document. */
 export interface WireMetadata {
   readonly validUntil?: number;
   readonly cacheDurationMs?: number;
   readonly name?: string;
   readonly signed: boolean;
   readonly skipped: readonly SkippedEntity[];
-  readonly batches: Uint8Array;
-  /** Byte offset where each batch ends. */
-  readonly ends: readonly number[];
+  /** The entityIDs, in document order. */
+  readonly ids: readonly string[];
+  /** The entities' JSON (WireEntity), one after the other, in the order of `ids`. */
+  readonly entities: Uint8Array;
+  /** Byte offset where each entity's JSON ends. */
+  readonly entityEnds: Uint32Array;
+  /** The certificates' DER, one after the other; a WireKey's `cert` is an index into them. */
+  readonly certs: Uint8Array;
+  /** Byte offset where each certificate ends. */
+  readonly certEnds: Uint32Array;
 }
 
 export type WireResponse =
