@@ -22,9 +22,10 @@ export interface ParseMetadataAsyncOptions extends ParseMetadataOptions {
 
 /**
  * `parseMetadata` that does not hold the event loop: a large document (a federation aggregate) is
- * parsed, verified and indexed in a node:worker_threads worker, then rebuilt here a slice at a
- * time, with each key loaded on first use. The result and the refusals (same codes) are those of
- * `parseMetadata`; a worker that fails to run rejects with METADATA_UNAVAILABLE.
+ * parsed, verified and indexed in a node:worker_threads worker. Here its entityIDs are indexed at
+ * once; each entity is built on first lookup (the rest in the background), each key loaded on
+ * first use. The result and the refusals (same codes) are those of `parseMetadata`; a worker that
+ * fails to run rejects with METADATA_UNAVAILABLE.
  *
  * @example
  * const metadata = await parseMetadataAsync(await readFile('federation.xml'), { signingCertificates: [federationCertPem] });

@@ -6,10 +6,14 @@ describe('LazyEntityMap (the entities of a document parsed in the worker)', () =
   const ids = ['https://a.example.org', 'https://b.example.org', 'https://c.example.org'];
   const open = (): { map: LazyEntityMap; built: number[] } => {
     const built: number[] = [];
-    const map = new LazyEntityMap(ids, (index) => {
-      built.push(index);
-      return { entityId: ids[index] ?? '', contacts: [], scopes: [] } satisfies EntityDescriptor;
-    });
+    const map = new LazyEntityMap(
+      ids,
+      (index) => {
+        built.push(index);
+        return { entityId: ids[index] ?? '', contacts: [], scopes: [] } satisfies EntityDescriptor;
+      },
+      { warm: false },
+    );
     return { map, built };
   };
 
@@ -41,5 +45,18 @@ describe('LazyEntityMap (the entities of a document parsed in the worker)', () =
       seen.push(`${id}=${entity.entityId}`);
     });
     expect(seen).to.deep.equal(ids.map((id) => `${id}=${id}`));
+  });
+
+  it('builds the rest in the background, each once', async () => {
+    const built: number[] = [];
+    const map = new LazyEntityMap(ids, (index) => {
+      built.push(index);
+      return { entityId: ids[index] ?? '', contacts: [], scopes: [] } satisfies EntityDescriptor;
+    });
+    map.get('https://c.example.org');
+    await map.warmed;
+    expect([...built].sort()).to.deep.equal([0, 1, 2]);
+    expect([...map.values()].map((entity) => entity.entityId)).to.deep.equal(ids);
+    expect(built).to.have.length(3);
   });
 });

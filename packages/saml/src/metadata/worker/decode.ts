@@ -2,7 +2,7 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { MellonError } from '../../errors.js';
 import type { TrustedKey } from '../../keys/load.js';
 import { encryptionKeysOf, signingKeysOf } from '../read-keys.js';
-import type { EntityDescriptor, MetadataKey, ParsedMetadata, SsoDescriptor } from '../types.js';
+import type { EntityDescriptor, KeyUse, MetadataKey, ParsedMetadata, SsoDescriptor } from '../types.js';
 import { LazyEntityMap } from './lazy-entities.js';
 import type { WireEntity, WireKey, WireMetadata, WireRole } from './wire.js';
 
@@ -55,32 +55,49 @@ function loadCertificate(der: Uint8Array): TrustedKey {
   }
 }
 
-function decodeEntity(entity: WireEntity, loadCert: LoadCert): EntityDescriptor {
-  const { validUntil, idp, sp, ...rest } = entity;
-  return {
-    ...rest,
-    ...(validUntil === undefined ? {} : { validUntil: new Date(validUntil) }),
-    ...(idp ? { idp: decodeRole(idp, loadCert) } : {}),
-    ...(sp ? { sp: decodeRole(sp, loadCert) } : {}),
-  };
+function decodeEntity(wire: WireEntity, loadCert: LoadCert): EntityDescriptor {
+  // The parsed JSON is ours alone: its objects become the entity's, changed in place, not copied.
+  const entity = wire as unknown as Mutable<EntityDescriptor> & { validUntil?: Date | number };
+  if (typeof entity.validUntil === 'number') entity.validUntil = new Date(entity.validUntil);
+  if (wire.idp) decodeRole(wire.idp, loadCert);
+  if (wire.sp) decodeRole(wire.sp, loadCert);
+  // validUntil is a Date now, and each role has its keys (decodeRole).
+  return entity as EntityDescriptor;
 }
 
-function decodeRole<R extends SsoDescriptor>(wire: WireRole<R>, loadCert: LoadCert): R {
-  const keys = wire.keys.map((key) => lazyKey(key, loadCert));
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Gives a role its keys in place: `keys` and `encryptionKeys` built, `signingKeys` on first read. */
+function decodeRole<R extends SsoDescriptor>(wire: WireRole<R>, loadCert: LoadCert): void {
+  const keys = wire.keys.map((key) => new LazyMetadataKey(key, loadCert));
   let signingKeys: KeyObject[] | undefined;
-  const role = { ...wire, keys, encryptionKeys: encryptionKeysOf(keys) };
-  // Reading signingKeys is what loads the keys (at the first signature check of this peer).
-  Object.defineProperty(role, 'signingKeys', { enumerable: true, get: () => (signingKeys ??= signingKeysOf(keys)) });
-  // WireRole<R> is R without its three key fields; all three are set just above.
-  return role as unknown as R;
+  Object.defineProperties(wire, {
+    keys: { value: keys, enumerable: true, writable: true, configurable: true },
+    encryptionKeys: { value: encryptionKeysOf(keys), enumerable: true, writable: true, configurable: true },
+    // Reading signingKeys is what loads the keys (at the first signature check of this peer).
+    signingKeys: { get: () => (signingKeys ??= signingKeysOf(keys)), enumerable: true, configurable: true },
+  });
 }
 
-function lazyKey(wire: WireKey, loadCert: LoadCert): MetadataKey {
-  const key = { use: wire.use, encryptionMethods: wire.encryptionMethods };
-  Object.defineProperties(key, {
-    key: { enumerable: true, get: () => loadCert(wire.cert).key },
-    certificate: { enumerable: true, get: () => loadCert(wire.cert).certificate },
-  });
-  // `key` and `certificate` are defined just above, as getters.
-  return key as MetadataKey;
+/** A metadata key whose certificate is loaded on first read of `key` or `certificate`. */
+class LazyMetadataKey implements MetadataKey {
+  readonly use: KeyUse;
+  readonly encryptionMethods: readonly string[];
+  readonly #cert: number;
+  readonly #loadCert: LoadCert;
+
+  constructor(wire: WireKey, loadCert: LoadCert) {
+    this.use = wire.use;
+    this.encryptionMethods = wire.encryptionMethods;
+    this.#cert = wire.cert;
+    this.#loadCert = loadCert;
+  }
+
+  get key(): KeyObject {
+    return this.#loadCert(this.#cert).key;
+  }
+
+  get certificate(): X509Certificate | undefined {
+    return this.#loadCert(this.#cert).certificate;
+  }
 }
