@@ -10,10 +10,11 @@ type LoadCert = (index: number) => TrustedKey;
 
 /**
  * Rebuilds what the worker parsed (main-thread side) at the cost of an index of its entityIDs:
- * an entity becomes objects when it is first looked up, and a certificate a KeyObject when its key
- * is first read, shared by every key that lists it as in a parse on this thread. A refresh of a
- * 5,000-entity aggregate thus costs the event loop a millisecond, not the ~0.5 s (and the garbage
- * collection) of building every entity and loading every certificate at once.
+ * an entity becomes objects when it is first looked up or, in the background, a few milliseconds
+ * at a time (LazyEntityMap), and a certificate a KeyObject when its key is first read, shared by
+ * every key that lists it, as in a parse on this thread. Receiving a 5,000-entity aggregate thus
+ * costs the event loop a millisecond, not the ~0.5 s of building every entity and loading every
+ * certificate in one go.
  */
 export function decodeMetadata(wire: WireMetadata): ParsedMetadata {
   const loaded: Array<TrustedKey | undefined> = [];
