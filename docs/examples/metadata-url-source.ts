@@ -19,6 +19,10 @@ export function openIdpMetadata(metadataUrl: string, metadataCacheDir: string, l
           return log(`serving metadata fetched at ${event.fetchedAt.toISOString()}: ${event.location}`);
         case 'cache-write-failed':
           return log(`metadata cache not writable (${event.error.code}): ${event.location}`);
+        case 'entity-changed':
+          return log(`metadata of another entity refused, still serving ${event.entityId}: ${event.location}`);
+        case 'entity-skipped':
+          return log(`entity ${event.entityId ?? '(no entityID)'} left out (${event.error.message}): ${event.location}`);
       }
     },
   });

@@ -1,5 +1,6 @@
 import {
   createMetadataSource,
+  metadataLogFields,
   fail,
   getEntity,
   getSpDescriptor,
@@ -104,7 +105,7 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
       onEvent: (event) => {
         settings.onMetadataEvent?.(event);
         const level = event.type === 'loaded' || event.type === 'refreshed' ? 'info' : 'warn';
-        logger[level]({ sp: index, event: event.type, location: event.location, ...('error' in event ? { code: event.error.code } : {}) }, `koa-mellon idp: metadata ${event.type}`);
+        logger[level]({ sp: index, ...metadataLogFields(event) }, `koa-mellon idp: metadata ${event.type}`);
       },
     });
     return { index, source, pinnedEntityId: entry.entityId, settings: entry };

@@ -142,22 +142,24 @@ describe('@koa-mellon/idp refusals: an error page with a stable code, never a re
       expectRefusal(await browser.go(idp.url(nextOf(atLogin.url))), 'IN_RESPONSE_TO_MISMATCH');
     });
 
-    it('is not answered when the SP metadata changed entityID while it waited (Audience and ACS belong together)', async () => {
+    it('is answered to its own SP when the SP metadata file is replaced by another entity\'s while it waited (the entity is pinned)', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'km-idp-pending-'));
       const file = join(dir, 'sp.xml');
       writeFileSync(file, plainSp.metadata());
       let now = Date.now();
-      const fromFile = await IdpServer.start(new Browser(), [{ metadataPath: file }], { settings: { clock: () => now } });
+      const events: string[] = [];
+      const fromFile = await IdpServer.start(new Browser(), [{ metadataPath: file }], { settings: { clock: () => now, onMetadataEvent: (event) => events.push(event.type) } });
       try {
         const visitor = new Browser().map(fromFile.origin, fromFile.local);
         const atLogin = await visitor.go(plainSp.redirectRequest(fromFile.idp.urls.sso).url);
-        // Another SP's metadata replaces the file (a newer mtime: it is reloaded).
+        // Another SP's metadata replaces the file (a newer mtime: it is reloaded, and refused).
         writeFileSync(file, new RawSp('https://other.example.test', { keyName: 'other-sp' }).metadata());
         const later = new Date(Date.now() + 5000);
         utimesSync(file, later, later);
         now += 2000; // past the file source's stat interval
         const done = await visitor.go(fromFile.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
-        expectRefusal(done, 'ENTITY_NOT_FOUND');
+        expect(done.url).to.equal(plainSp.acs);
+        expect(events).to.include('entity-changed');
       } finally {
         await fromFile.stop();
         rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 import {
   ConfigError,
   createMetadataSource,
+  metadataLogFields,
   getEntity,
   getIdpDescriptor,
   singleEntity,
@@ -113,7 +114,7 @@ export function createRuntime(input: MellonSettings): Runtime {
       settingsPath: path,
       onEvent: (event) => {
         const level = event.type === 'loaded' || event.type === 'refreshed' ? 'info' : 'warn';
-        logger[level]({ idp: index, event: event.type, location: event.location, ...('error' in event ? { code: event.error.code } : {}) }, `koa-mellon: metadata ${event.type}`);
+        logger[level]({ idp: index, ...metadataLogFields(event) }, `koa-mellon: metadata ${event.type}`);
       },
     });
     return {

@@ -16,8 +16,10 @@ export type {
   SpSsoDescriptor,
   EntityDescriptor,
   ParsedMetadata,
+  SkippedEntity,
 } from './types.js';
 export { parseMetadata, DEFAULT_METADATA_MAX_BYTES, type ParseMetadataOptions } from './parse.js';
+export { parseMetadataAsync, DEFAULT_METADATA_WORKER_THRESHOLD, type ParseMetadataAsyncOptions } from './parse-async.js';
 export { getEntity, singleEntity, getIdpDescriptor, getSpDescriptor, isMetadataFresh, type LookupOptions } from './lookup.js';
 export { findEndpoint, findDefaultEndpoint, findEndpointByIndex } from './endpoints.js';
 export { parseDuration, formatDuration } from './values.js';
@@ -25,6 +27,7 @@ export type { CommonMetadataOptions, MetadataSigningOptions } from './generate/c
 export { generateSpMetadata, type SpMetadataOptions } from './generate/sp.js';
 export { generateIdpMetadata, type IdpMetadataOptions } from './generate/idp.js';
 export { createMetadataSource } from './sources/create.js';
+export { metadataLogFields, type MetadataLogFields } from './sources/log-fields.js';
 export {
   DEFAULT_METADATA_CACHE_TIME,
   DEFAULT_METADATA_HTTP_TIMEOUT,

@@ -37,10 +37,14 @@ export interface ParseMetadataOptions {
  * EntitiesDescriptor aggregate (nested ones included). In order: hardened parse, root signature
  * (when certificates are configured), then reading, so nothing unverified is read.
  *
- * Refusals: XML_* codes from the parser, METADATA_INVALID (not metadata, malformed values,
- * duplicate entityIDs), KEY_INVALID (a certificate that does not load), SIGNATURE_* codes,
+ * Refusals: XML_* codes from the parser, METADATA_INVALID (not metadata, malformed values),
+ * KEY_INVALID (a certificate that does not load), SIGNATURE_* codes,
  * METADATA_EXPIRED (the root, or every entity, past validUntil; one expired entity of an aggregate
  * is refused later by `getEntity`), ENTITY_NOT_FOUND (`expectedEntityId` absent).
+ *
+ * One entity of several that does not conform, or whose entityID is listed twice, is left out and
+ * listed in `skipped` while the others load; a document with nothing left is refused with the
+ * first fault's code (a single-entity document therefore fails as a whole, as before).
  *
  * @example
  * const metadata = parseMetadata(xml, { signingCertificates: [federationCertPem] });
@@ -72,11 +76,14 @@ function parseAndIndex(xml: string, options: ParseMetadataOptions, keys: KeyObje
   const validUntil = readValidUntil(root);
   if (validUntil && now >= validUntil.getTime()) fail('METADATA_EXPIRED', 'metadata is past its validUntil');
   const cacheDurationMs = readCacheDuration(root);
-  const entities = indexEntities(root);
+  const { entities, skipped } = indexEntities(root);
   if (![...entities.values()].some((entity) => !entity.validUntil || now < entity.validUntil.getTime())) {
     fail('METADATA_EXPIRED', 'every entity of the metadata is past its validUntil');
   }
   if (options.expectedEntityId !== undefined && !entities.has(options.expectedEntityId)) {
+    // The entity we need is there but was skipped: its own fault says more than "not found".
+    const fault = skipped.find((entity) => entity.entityId === options.expectedEntityId);
+    if (fault) fail(fault.code, `the expected entity does not conform: ${fault.reason}`);
     fail('ENTITY_NOT_FOUND', 'metadata does not describe the expected entityID');
   }
   const name = aggregate ? attribute(root, 'Name') : undefined;
@@ -86,6 +93,7 @@ function parseAndIndex(xml: string, options: ParseMetadataOptions, keys: KeyObje
     ...(cacheDurationMs === undefined ? {} : { cacheDurationMs }),
     ...(name ? { name } : {}),
     signed: keys !== undefined,
+    skipped,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
+import type { MellonErrorCode } from '../errors.js';
 
 /**
  * What parsing SAML 2.0 metadata yields. Nothing here holds a DOM node: an aggregate of thousands
@@ -131,6 +132,19 @@ export interface EntityDescriptor {
   readonly scopes: readonly Scope[];
 }
 
+/**
+ * An EntityDescriptor of an aggregate that was left out because it does not conform (a typo in one
+ * member must not take a federation down), or because its entityID is listed more than once.
+ */
+export interface SkippedEntity {
+  /** Absent when the descriptor's own entityID is missing or too long. */
+  readonly entityId?: string | undefined;
+  /** Why: METADATA_INVALID or KEY_INVALID. */
+  readonly code: MellonErrorCode;
+  /** What is wrong, for logs (never shown to users). */
+  readonly reason: string;
+}
+
 /** One metadata document, parsed, verified and indexed. */
 export interface ParsedMetadata {
   /** Entities by entityID: an O(1) lookup however large the aggregate. */
@@ -143,4 +157,6 @@ export interface ParsedMetadata {
   readonly name?: string | undefined;
   /** True when the root signature was verified with a configured certificate. */
   readonly signed: boolean;
+  /** Descriptors left out of `entities`, in document order (see `SkippedEntity`). */
+  readonly skipped: readonly SkippedEntity[];
 }

@@ -21,7 +21,7 @@ describe('metadata disk cache', () => {
     const paths = cachePaths(dir, URL_A);
     const meta = { url: URL_A, fetchedAt: 1, etag: '"a"', sha256: sha256('<a/>') };
     await writeCache(paths, '<a/>', meta);
-    expect(await readCache(paths)).to.deep.equal({ xml: '<a/>', meta });
+    expect(await readCache(paths)).to.deep.equal({ xml: Buffer.from('<a/>'), sha256: sha256('<a/>'), meta });
     expect(readdirSync(dir).sort()).to.deep.equal([`${paths.xml.slice(dir.length + 1)}`, `${paths.meta.slice(dir.length + 1)}`].sort());
   });
 
@@ -29,7 +29,7 @@ describe('metadata disk cache', () => {
     const paths = cachePaths(tempDir(), URL_A);
     await writeCache(paths, '<a/>', { url: URL_A, fetchedAt: 1, etag: '"a"', sha256: sha256('<a/>') });
     writeFileSync(paths.xml, '<b/>');
-    expect(await readCache(paths)).to.deep.equal({ xml: '<b/>', meta: undefined });
+    expect(await readCache(paths)).to.deep.equal({ xml: Buffer.from('<b/>'), sha256: sha256('<b/>'), meta: undefined });
   });
 
   it('ignores a meta file that is not the expected JSON', async () => {

@@ -1,10 +1,10 @@
 import { expect, use } from 'chai';
 import chaiAsPromised from 'chai-as-promised';
-import { utimesSync, writeFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { MellonError } from '../../src/index.js';
 import { generateIdpMetadata } from '../../src/metadata/generate/idp.js';
-import { getEntity, getIdpDescriptor } from '../../src/metadata/lookup.js';
+import { getEntity, getIdpDescriptor, singleEntity } from '../../src/metadata/lookup.js';
 import { createMetadataSource } from '../../src/metadata/sources/create.js';
 import type { MetadataEvent, MetadataSource, MetadataSourceOptions } from '../../src/metadata/sources/types.js';
 import { eventLog, removeTempDirs, tempDir, testClock, type TestClock } from './helpers.js';
@@ -12,8 +12,8 @@ import { eventLog, removeTempDirs, tempDir, testClock, type TestClock } from './
 use(chaiAsPromised);
 
 const IDP = 'https://idp.example.com/saml/metadata';
-const idpXml = (version: string, validUntil?: Date): string =>
-  generateIdpMetadata({ entityId: IDP, singleSignOnServiceUrl: `https://idp.example.com/sso/${version}`, validUntil });
+const idpXml = (version: string, validUntil?: Date, entityId = IDP): string =>
+  generateIdpMetadata({ entityId, singleSignOnServiceUrl: `https://idp.example.com/sso/${version}`, validUntil });
 
 describe('file metadata source (metadataPath)', () => {
   let path: string;
@@ -111,5 +111,36 @@ describe('file metadata source (metadataPath)', () => {
     const all = await Promise.all(Array.from({ length: 10 }, () => source.current()));
     expect(new Set(all).size).to.equal(1);
     expect(log.types()).to.deep.equal(['loaded']);
+  });
+
+  it('keeps the good copy when the file is replaced by the metadata of another entity, and reports it', async () => {
+    const source = open();
+    await source.current();
+    write(idpXml('x', undefined, 'https://other-idp.example.net/metadata'));
+    clock.advance(1000);
+    expect(singleEntity(await source.current(), { clock }).entityId).to.equal(IDP);
+    expect(await ssoOf(source)).to.equal('https://idp.example.com/sso/v1');
+    expect(log.types()).to.deep.equal(['loaded', 'entity-changed']);
+    const event = log.events[1];
+    expect(event?.type === 'entity-changed' && [event.entityId, event.error.code]).to.deep.equal([IDP, 'METADATA_ENTITY_CHANGED']);
+  });
+
+  it('does not parse a file again when it was rewritten with the same bytes', async () => {
+    const source = open();
+    const first = await source.current();
+    write(readFileSync(path, 'utf8'));
+    clock.advance(1000);
+    expect(await source.current()).to.equal(first);
+    expect(log.events.at(-1)).to.deep.include({ type: 'refreshed', changed: false });
+  });
+
+  it('reports each entity it leaves out of an aggregate, by entityID', async () => {
+    const inner = (xml: string): string => xml.replace(/^<\?xml[^>]*>/, '');
+    const broken = inner(idpXml('b', undefined, 'https://broken.example.net/metadata')).replace(/Binding=/g, 'binding=');
+    write(`<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${inner(idpXml('v1'))}${broken}</md:EntitiesDescriptor>`);
+    const source = open();
+    expect([...(await source.current()).entities.keys()]).to.deep.equal([IDP]);
+    const skipped = log.events.filter((event) => event.type === 'entity-skipped');
+    expect(skipped.map((event) => event.type === 'entity-skipped' && [event.entityId, event.error.code])).to.deep.equal([['https://broken.example.net/metadata', 'METADATA_INVALID']]);
   });
 });

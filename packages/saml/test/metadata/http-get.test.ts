@@ -4,6 +4,7 @@ import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { MellonError } from '../../src/index.js';
+import { sha256 } from '../../src/metadata/sources/disk-cache.js';
 import { httpGet, MAX_REDIRECTS, type HttpGetOptions } from '../../src/metadata/sources/http-get.js';
 import { startServer, testKey, type TestServer } from './helpers.js';
 
@@ -23,7 +24,13 @@ describe('httpGet (metadata download)', () => {
       res.setHeader('last-modified', 'Wed, 01 Jan 2030 00:00:00 GMT');
       res.end('<md/>');
     };
-    expect(await httpGet(server.url, options)).to.deep.equal({ status: 200, body: '<md/>', etag: '"v1"', lastModified: 'Wed, 01 Jan 2030 00:00:00 GMT' });
+    expect(await httpGet(server.url, options)).to.deep.equal({
+      status: 200,
+      body: Buffer.from('<md/>'),
+      sha256: sha256('<md/>'),
+      etag: '"v1"',
+      lastModified: 'Wed, 01 Jan 2030 00:00:00 GMT',
+    });
   });
 
   it('sends conditional headers and reports 304', async () => {
@@ -56,7 +63,7 @@ describe('httpGet (metadata download)', () => {
       res.setHeader('content-encoding', 'gzip');
       res.end(gzipSync('<md>gz</md>'));
     };
-    expect(await httpGet(server.url, options)).to.deep.include({ status: 200, body: '<md>gz</md>' });
+    expect(await httpGet(server.url, options)).to.deep.include({ status: 200, body: Buffer.from('<md>gz</md>'), sha256: sha256('<md>gz</md>') });
     expect(server.requests[0]?.headers['accept-encoding']).to.equal('gzip');
   });
 
@@ -96,7 +103,7 @@ describe('httpGet (metadata download)', () => {
         res.end();
       } else res.end(`<at path="${req.url}"/>`);
     };
-    expect(await httpGet(server.url, options)).to.deep.include({ body: '<at path="/moved.xml"/>' });
+    expect(await httpGet(server.url, options)).to.deep.include({ body: Buffer.from('<at path="/moved.xml"/>') });
   });
 
   it(`refuses more than ${MAX_REDIRECTS} redirects`, async () => {
@@ -179,7 +186,7 @@ describe('httpGet over https', () => {
   });
 
   it('accepts it when verification is turned off', async () => {
-    expect(await httpGet(`${url}/metadata.xml`, { ...options, verifyTls: false })).to.deep.include({ body: '<md/>' });
+    expect(await httpGet(`${url}/metadata.xml`, { ...options, verifyTls: false })).to.deep.include({ body: Buffer.from('<md/>') });
   });
 
   it('refuses a redirect from https down to http', async () => {

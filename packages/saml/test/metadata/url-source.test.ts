@@ -1,10 +1,11 @@
 import { expect, use } from 'chai';
 import chaiAsPromised from 'chai-as-promised';
+import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MellonError } from '../../src/index.js';
 import { generateIdpMetadata } from '../../src/metadata/generate/idp.js';
-import { getEntity, getIdpDescriptor } from '../../src/metadata/lookup.js';
+import { getEntity, getIdpDescriptor, singleEntity } from '../../src/metadata/lookup.js';
 import { createMetadataSource } from '../../src/metadata/sources/create.js';
 import { cachePaths, sha256 } from '../../src/metadata/sources/disk-cache.js';
 import type { MetadataEvent, MetadataSource, MetadataSourceOptions } from '../../src/metadata/sources/types.js';
@@ -16,11 +17,12 @@ const IDP = 'https://idp.example.com/saml/metadata';
 const HOUR = 3600_000;
 
 /** IdP metadata whose SSO URL tells versions apart. */
-function idpXml(version: string, options: { validUntil?: Date; signedBy?: ReturnType<typeof testKey>; entityId?: string } = {}): string {
+function idpXml(version: string, options: { validUntil?: Date; signedBy?: ReturnType<typeof testKey>; entityId?: string; certificate?: string } = {}): string {
   return generateIdpMetadata({
     entityId: options.entityId ?? IDP,
     singleSignOnServiceUrl: `https://idp.example.com/sso/${version}`,
     validUntil: options.validUntil,
+    ...(options.certificate ? { certificates: [options.certificate] } : {}),
     ...(options.signedBy ? { sign: { privateKey: options.signedBy.privateKey } } : {}),
   });
 }
@@ -309,5 +311,85 @@ describe('URL metadata source (metadataUrl)', () => {
     const source = open({ metadataCacheDir: join(dir, 'not-a-dir', 'cache') });
     expect(await ssoOf(source)).to.equal('https://idp.example.com/sso/v1');
     expect(log.types()).to.include('cache-write-failed');
+  });
+
+  describe('entity pinning (no expectedEntityId)', () => {
+    const OTHER = 'https://other-idp.example.net/metadata';
+    const idpKey = testKey('pin-idp');
+    const otherKey = testKey('pin-other');
+    /** What a login verifies with: the signing keys of the one entity of the copy in use. */
+    const loginKeys = async (source: MetadataSource): Promise<{ entityId: string; keys: string[] }> => {
+      const entity = singleEntity(await source.current(), { clock });
+      return { entityId: entity.entityId, keys: getIdpDescriptor(entity).signingKeys.map((key) => key.export({ type: 'spki', format: 'pem' }).toString()) };
+    };
+    const spkiOf = (key: ReturnType<typeof testKey>): string => new X509Certificate(key.certPem).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const idpKeys = { entityId: IDP, keys: [spkiOf(idpKey)] };
+    const changed = (): MetadataEvent[] => log.events.filter((event) => event.type === 'entity-changed');
+
+    beforeEach(() => {
+      document = idpXml('v1', { certificate: idpKey.certPem });
+    });
+
+    it('keeps the good copy (memory and disk) when the URL starts serving another entity, and reports it', async () => {
+      const source = open();
+      expect(await loginKeys(source)).to.deep.equal(idpKeys);
+      const good = cachedXml();
+      document = idpXml('x', { entityId: OTHER, certificate: otherKey.certPem });
+      clock.advance(HOUR);
+      await source.refresh();
+      expect(await loginKeys(source)).to.deep.equal(idpKeys);
+      expect(cachedXml()).to.equal(good);
+      expect(changed()).to.have.length(1);
+      const [event] = changed();
+      expect(event?.type === 'entity-changed' && { entityId: event.entityId, received: event.received, code: event.error.code }).to.deep.equal({
+        entityId: IDP,
+        received: [OTHER],
+        code: 'METADATA_ENTITY_CHANGED',
+      });
+      expect(log.types()).to.not.include('refreshed');
+    });
+
+    it('keeps the pin across a restart: the disk copy decides, and a download of another entity is refused', async () => {
+      await open().current();
+      sources.pop()?.close();
+      document = idpXml('x', { entityId: OTHER, certificate: otherKey.certPem });
+      const restarted = open();
+      expect(await loginKeys(restarted)).to.deep.equal(idpKeys);
+      await restarted.refresh();
+      expect(await loginKeys(restarted)).to.deep.equal(idpKeys);
+      expect(changed()).to.have.length(1);
+      expect(cachedXml()).to.not.include(OTHER);
+    });
+
+    it('refuses a copy that lists another entity beside the pinned one', async () => {
+      const source = open();
+      await source.current();
+      const inner = (xml: string): string => xml.replace(/^<\?xml[^>]*>/, '');
+      document = `<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata">${inner(idpXml('v2', { certificate: idpKey.certPem }))}${inner(idpXml('x', { entityId: OTHER, certificate: otherKey.certPem }))}</md:EntitiesDescriptor>`;
+      clock.advance(HOUR);
+      await source.refresh();
+      expect(await loginKeys(source)).to.deep.equal(idpKeys);
+      expect(changed()).to.have.length(1);
+    });
+
+    it('accepts a new copy of the pinned entity with a new key (a rollover)', async () => {
+      const source = open();
+      await source.current();
+      document = idpXml('v2', { certificate: otherKey.certPem });
+      clock.advance(HOUR);
+      await source.refresh();
+      expect((await loginKeys(source)).keys).to.deep.equal([spkiOf(otherKey)]);
+      expect(changed()).to.deep.equal([]);
+    });
+
+    it('leaves the choice to expectedEntityId when it is set', async () => {
+      const source = open({ expectedEntityId: IDP });
+      await source.current();
+      document = idpXml('x', { entityId: OTHER, certificate: otherKey.certPem });
+      clock.advance(HOUR);
+      await source.refresh();
+      const failed = log.events.find((event) => event.type === 'refresh-failed');
+      expect(failed?.type === 'refresh-failed' && failed.error.code).to.equal('ENTITY_NOT_FOUND');
+    });
   });
 });

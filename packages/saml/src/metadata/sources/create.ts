@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { ConfigError } from '../../errors.js';
 import { loadPublicKey } from '../../keys/load.js';
 import { systemClock } from '../../time.js';
-import { DEFAULT_METADATA_MAX_BYTES, parseMetadata } from '../parse.js';
+import { DEFAULT_METADATA_MAX_BYTES } from '../parse.js';
+import { DEFAULT_METADATA_WORKER_THRESHOLD, parseMetadataAsync } from '../parse-async.js';
 import { cachePaths, defaultCacheDir } from './disk-cache.js';
 import { FileMetadataSource } from './file.js';
 import { InlineMetadataSource } from './inline.js';
@@ -11,7 +12,6 @@ import { redactUrl, safeEmitter, type SourceContext } from './shared.js';
 import { DEFAULT_METADATA_CACHE_TIME, DEFAULT_METADATA_HTTP_TIMEOUT, type MetadataSource, type MetadataSourceOptions } from './types.js';
 import { UrlMetadataSource } from './url.js';
 import { isLoopbackHost } from '../../net.js';
-
 
 /**
  * The metadata source of one settings entry: inline XML (`metadata`), a file (`metadataPath`) or
@@ -32,13 +32,18 @@ export function createMetadataSource(options: MetadataSourceOptions): MetadataSo
   const keys = loadSigningKeys(options, at);
   const clock = options.clock ?? systemClock;
   const maxBytes = positive(options.maxBytes ?? DEFAULT_METADATA_MAX_BYTES, at('maxBytes'));
-  const parseOptions = { ...options, signingCertificates: keys, clock, maxBytes };
+  const workerThreshold = options.workerThreshold ?? DEFAULT_METADATA_WORKER_THRESHOLD;
+  if (typeof workerThreshold !== 'number' || Number.isNaN(workerThreshold) || workerThreshold < 0) {
+    throw new ConfigError(at('workerThreshold'), 'expected a number of bytes (0 or more, or Infinity)');
+  }
+  const parseOptions = { ...options, signingCertificates: keys, clock, maxBytes, workerThreshold };
   const context = (location: string): SourceContext => ({
     location,
-    parse: (xml) => parseMetadata(xml, parseOptions),
+    parse: (input, signal) => parseMetadataAsync(input, { ...parseOptions, signal }),
     clock,
     emit: safeEmitter(options.onEvent),
     maxBytes,
+    pinEntity: options.expectedEntityId === undefined,
   });
 
   if (options.metadata !== undefined) {
@@ -55,7 +60,7 @@ export function createMetadataSource(options: MetadataSourceOptions): MetadataSo
   const dir = resolve(options.metadataCacheDir ?? defaultCacheDir());
   const ctx = context(redactUrl(url));
   return new UrlMetadataSource(
-    { url, paths: cachePaths(dir, url), timeoutMs, cacheTimeMs, verifyTls: options.verifySslCertificate ?? true, maxBytes, parse: ctx.parse, clock },
+    { url, paths: cachePaths(dir, url), timeoutMs, cacheTimeMs, verifyTls: options.verifySslCertificate ?? true, maxBytes, clock },
     ctx,
   );
 }

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { sha256Sliced } from '../worker/bytes.js';
 
 /** What is kept beside a cached document: where it came from, when, and its HTTP validators. */
 export interface CacheMeta {
@@ -9,7 +10,7 @@ export interface CacheMeta {
   readonly fetchedAt: number;
   readonly etag?: string | undefined;
   readonly lastModified?: string | undefined;
-  /** SHA-256 of the XML: a meta file that does not describe the XML beside it is ignored. */
+  /** SHA-256 of the XML's bytes: a meta file that does not describe the XML beside it is ignored. */
   readonly sha256: string;
 }
 
@@ -31,27 +32,32 @@ export function cachePaths(dir: string, url: string): CachePaths {
   return { dir, xml: join(dir, `${name}.xml`), meta: join(dir, `${name}.json`), lock: join(dir, `${name}.lock`) };
 }
 
-export function sha256(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
+/** SHA-256 in hex of a document (a string counts as its UTF-8 bytes). */
+export function sha256(document: string | Uint8Array): string {
+  return typeof document === 'string' ? createHash('sha256').update(document, 'utf8').digest('hex') : createHash('sha256').update(document).digest('hex');
 }
 
-/** The cached copy, if any. Its validators are dropped when the meta file does not match it. */
-export async function readCache(paths: CachePaths): Promise<{ xml: string; meta: CacheMeta | undefined } | undefined> {
-  let xml: string;
+/**
+ * The cached copy, as bytes, if any. Its validators are dropped when the meta file does not
+ * match it; `sha256` is always that of the bytes read.
+ */
+export async function readCache(paths: CachePaths): Promise<{ xml: Buffer; sha256: string; meta: CacheMeta | undefined } | undefined> {
+  let xml: Buffer;
   try {
-    xml = await readFile(paths.xml, 'utf8');
+    xml = await readFile(paths.xml);
   } catch {
     return undefined;
   }
-  return { xml, meta: await readMeta(paths, xml) };
+  const digest = await sha256Sliced(xml);
+  const meta = await readMeta(paths);
+  return { xml, sha256: digest, meta: meta?.sha256 === digest ? meta : undefined };
 }
 
-/** The meta file, when it describes `xml`. */
-export async function readMeta(paths: CachePaths, xml?: string): Promise<CacheMeta | undefined> {
+/** The meta file, if it is one (whether it matches the XML beside it is `readCache`'s to check). */
+export async function readMeta(paths: CachePaths): Promise<CacheMeta | undefined> {
   try {
     const value: unknown = JSON.parse(await readFile(paths.meta, 'utf8'));
-    if (!isCacheMeta(value) || (xml !== undefined && value.sha256 !== sha256(xml))) return undefined;
-    return value;
+    return isCacheMeta(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -62,7 +68,7 @@ export async function readMeta(paths: CachePaths, xml?: string): Promise<CacheMe
  * renamed over the old one (atomic on POSIX), the XML first. A crash leaves either file whole,
  * and an XML without its matching meta is still good, only without validators.
  */
-export async function writeCache(paths: CachePaths, xml: string, meta: CacheMeta): Promise<void> {
+export async function writeCache(paths: CachePaths, xml: Uint8Array | string, meta: CacheMeta): Promise<void> {
   await mkdir(paths.dir, { recursive: true, mode: 0o700 });
   await replaceFile(paths.xml, xml);
   await writeMeta(paths, meta);
@@ -73,7 +79,7 @@ export async function writeMeta(paths: CachePaths, meta: CacheMeta): Promise<voi
   await replaceFile(paths.meta, JSON.stringify(meta));
 }
 
-async function replaceFile(path: string, content: string): Promise<void> {
+async function replaceFile(path: string, content: Uint8Array | string): Promise<void> {
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(temp, content, { flag: 'wx', mode: 0o600 });

@@ -2,7 +2,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { fail, MellonError } from '../../errors.js';
 import { isMetadataFresh } from '../lookup.js';
 import type { ParsedMetadata } from '../types.js';
-import { toMellonError, type SourceContext } from './shared.js';
+import { sha256Sliced } from '../worker/bytes.js';
+import { EntityChangedError, EntityPin } from './pin.js';
+import { reportSkipped, toMellonError, type SourceContext } from './shared.js';
 import type { MetadataSource } from './types.js';
 
 /** The file is stat'ed at most this often, however many requests ask. */
@@ -14,15 +16,17 @@ interface Version {
 }
 
 /**
- * A metadata file (`metadataPath`), reloaded when its modification time or size changes. A file
- * replaced by garbage does not replace the last good copy: that one keeps serving and the failure
+ * A metadata file (`metadataPath`), reloaded when its modification time or size changes (and
+ * parsed again only when its bytes did). A file replaced by garbage, or by the metadata of another
+ * entity (EntityPin), does not replace the last good copy: that one keeps serving and the failure
  * is reported once per version of the file.
  */
 export class FileMetadataSource implements MetadataSource {
   readonly kind = 'file';
   readonly location: string;
   readonly #context: SourceContext;
-  #good: { metadata: ParsedMetadata; version: Version } | undefined;
+  readonly #pin: EntityPin;
+  #good: { metadata: ParsedMetadata; version: Version; sha256: string } | undefined;
   #attempted: Version | undefined;
   #lastError: MellonError | undefined;
   #checkedAt = Number.NEGATIVE_INFINITY;
@@ -31,6 +35,7 @@ export class FileMetadataSource implements MetadataSource {
   constructor(path: string, context: SourceContext) {
     this.location = path;
     this.#context = context;
+    this.#pin = new EntityPin(context.pinEntity);
   }
 
   async current(): Promise<ParsedMetadata> {
@@ -68,19 +73,33 @@ export class FileMetadataSource implements MetadataSource {
     this.#attempted = version;
     try {
       if (version.size > this.#context.maxBytes) fail('INPUT_TOO_LARGE', `metadata file over ${this.#context.maxBytes} bytes`);
-      const metadata = this.#context.parse(await readFile(this.location, 'utf8'));
-      const first = !this.#good;
-      this.#good = { metadata, version };
+      const bytes = await readFile(this.location);
+      const sha256 = await sha256Sliced(bytes);
+      const good = this.#good;
+      if (good && good.sha256 === sha256) {
+        // Touched, not changed (a deploy that rewrites the same file): nothing to parse.
+        this.#good = { ...good, version };
+        this.#context.emit({ type: 'refreshed', location: this.location, changed: false, entities: good.metadata.entities.size });
+        return;
+      }
+      const metadata = this.#pin.check(await this.#context.parse(bytes));
+      this.#good = { metadata, version, sha256 };
+      this.#pin.adopt(metadata);
       this.#lastError = undefined;
       const entities = metadata.entities.size;
       this.#context.emit(
-        first
-          ? { type: 'loaded', location: this.location, from: 'file', entities, signed: metadata.signed }
-          : { type: 'refreshed', location: this.location, changed: true, entities },
+        good
+          ? { type: 'refreshed', location: this.location, changed: true, entities }
+          : { type: 'loaded', location: this.location, from: 'file', entities, signed: metadata.signed },
       );
+      reportSkipped(this.#context, this.location, metadata);
     } catch (err) {
       this.#lastError = toMellonError(err, 'METADATA_UNAVAILABLE', 'metadata file cannot be read');
-      this.#context.emit({ type: 'refresh-failed', location: this.location, error: this.#lastError });
+      this.#context.emit(
+        err instanceof EntityChangedError
+          ? { type: 'entity-changed', location: this.location, entityId: err.pinned, received: err.received, error: err }
+          : { type: 'refresh-failed', location: this.location, error: this.#lastError },
+      );
     }
   }
 }

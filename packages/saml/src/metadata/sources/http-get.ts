@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
@@ -18,7 +19,15 @@ export interface HttpGetOptions {
 }
 
 export type HttpGetResult =
-  | { readonly status: 200; readonly body: string; readonly etag?: string | undefined; readonly lastModified?: string | undefined }
+  | {
+      readonly status: 200;
+      /** The body's bytes (decompressed), as the server sent them. */
+      readonly body: Buffer;
+      /** SHA-256 of `body` in hex, hashed as it arrived: telling an unchanged copy costs no parse. */
+      readonly sha256: string;
+      readonly etag?: string | undefined;
+      readonly lastModified?: string | undefined;
+    }
   | { readonly status: 304 };
 
 /** Redirects followed before giving up. */
@@ -60,10 +69,10 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
         response.resume();
         fail('METADATA_UNAVAILABLE', `metadata server answered HTTP ${status}`);
       }
-      const body = await readBody(response, options.maxBytes);
+      const { body, sha256 } = await readBody(response, options.maxBytes);
       const etag = response.headers.etag;
       const lastModified = response.headers['last-modified'];
-      return { status: 200, body, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
+      return { status: 200, body, sha256, ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
     }
   } catch (err) {
     if (err instanceof MellonError) throw err;
@@ -95,7 +104,7 @@ function redirectTarget(from: URL, location: string | undefined): URL {
   return next;
 }
 
-async function readBody(response: IncomingMessage, maxBytes: number): Promise<string> {
+async function readBody(response: IncomingMessage, maxBytes: number): Promise<{ body: Buffer; sha256: string }> {
   const declared = Number(response.headers['content-length']);
   const encoding = (response.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding === 'identity' && declared > maxBytes) {
@@ -109,18 +118,52 @@ async function readBody(response: IncomingMessage, maxBytes: number): Promise<st
   // The limit counts decompressed bytes: a small gzip bomb is stopped as early as a large body.
   // pipeline, not pipe: an aborted response must fail the gunzip stream we read, not stall it.
   const stream = encoding === 'gzip' ? pipeline(response, createGunzip(), () => undefined) : response;
-  const chunks: Buffer[] = [];
-  let total = 0;
+  // Hashed and copied chunk by chunk, between reads: a 24 MB aggregate hashed and joined at the end
+  // would hold the event loop for ~30 ms.
+  const hash = createHash('sha256');
+  const body = new BodyBuffer(encoding === 'identity' && declared > 0 ? declared : 0);
   for await (const chunk of stream) {
     // Both streams yield Buffers (no encoding was set on them).
     const buffer = chunk as Buffer;
-    total += buffer.length;
-    if (total > maxBytes) {
+    if (body.length + buffer.length > maxBytes) {
       response.destroy();
       stream.destroy();
       fail('INPUT_TOO_LARGE', `metadata over ${maxBytes} bytes`);
     }
-    chunks.push(buffer);
+    body.append(buffer);
+    hash.update(buffer);
   }
-  return Buffer.concat(chunks, total).toString('utf8');
+  return { body: body.bytes(), sha256: hash.digest('hex') };
+}
+
+/**
+ * The body's bytes, appended as they arrive into one buffer sized by Content-Length when there is
+ * one (checked against maxBytes before), else grown by doubling.
+ */
+class BodyBuffer {
+  #buffer: Buffer;
+  #length = 0;
+
+  constructor(expected: number) {
+    this.#buffer = Buffer.allocUnsafe(Number.isSafeInteger(expected) ? expected : 0);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  append(chunk: Buffer): void {
+    const needed = this.#length + chunk.length;
+    if (needed > this.#buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.#buffer.length * 2, 64 * 1024));
+      this.#buffer.copy(grown, 0, 0, this.#length);
+      this.#buffer = grown;
+    }
+    chunk.copy(this.#buffer, this.#length);
+    this.#length = needed;
+  }
+
+  bytes(): Buffer {
+    return this.#buffer.subarray(0, this.#length);
+  }
 }

@@ -1,7 +1,7 @@
 import { fail, MellonError } from '../../errors.js';
 import { isMetadataFresh } from '../lookup.js';
 import type { ParsedMetadata } from '../types.js';
-import { toMellonError, type SourceContext } from './shared.js';
+import { reportSkipped, toMellonError, type SourceContext } from './shared.js';
 import type { MetadataSource } from './types.js';
 
 /**
@@ -13,7 +13,7 @@ export class InlineMetadataSource implements MetadataSource {
   readonly location = 'inline';
   readonly #xml: string;
   readonly #context: SourceContext;
-  #result: ParsedMetadata | MellonError | undefined;
+  #result: Promise<ParsedMetadata | MellonError> | undefined;
 
   constructor(xml: string, context: SourceContext) {
     this.#xml = xml;
@@ -21,10 +21,10 @@ export class InlineMetadataSource implements MetadataSource {
   }
 
   async current(): Promise<ParsedMetadata> {
-    if (this.#result === undefined) this.#result = this.#load();
-    if (this.#result instanceof MellonError) throw this.#result;
-    if (!isMetadataFresh(this.#result, this.#context.clock())) fail('METADATA_EXPIRED', 'inline metadata is past its validUntil');
-    return this.#result;
+    const result = await (this.#result ??= this.#load());
+    if (result instanceof MellonError) throw result;
+    if (!isMetadataFresh(result, this.#context.clock())) fail('METADATA_EXPIRED', 'inline metadata is past its validUntil');
+    return result;
   }
 
   async refresh(): Promise<void> {
@@ -35,10 +35,11 @@ export class InlineMetadataSource implements MetadataSource {
     // No timers, no I/O.
   }
 
-  #load(): ParsedMetadata | MellonError {
+  async #load(): Promise<ParsedMetadata | MellonError> {
     try {
-      const metadata = this.#context.parse(this.#xml);
+      const metadata = await this.#context.parse(this.#xml);
       this.#context.emit({ type: 'loaded', location: this.location, from: 'inline', entities: metadata.entities.size, signed: metadata.signed });
+      reportSkipped(this.#context, this.location, metadata);
       return metadata;
     } catch (err) {
       return toMellonError(err, 'METADATA_INVALID', 'inline metadata could not be read');

@@ -38,7 +38,20 @@ export type MetadataEvent =
   /** A copy older than its refresh interval is being served because refreshing it fails. */
   | { readonly type: 'serving-stale'; readonly location: string; readonly fetchedAt: Date; readonly error: MellonError }
   /** A good download could not be saved to the disk cache: it serves, but will not survive a restart. */
-  | { readonly type: 'cache-write-failed'; readonly location: string; readonly error: MellonError };
+  | { readonly type: 'cache-write-failed'; readonly location: string; readonly error: MellonError }
+  /**
+   * A new copy describes another entity than the one the source is pinned to (the entity of its
+   * first good copy, when the settings name none); it was refused and the good copy stays in use.
+   * `entityId` is the pinned one, `received` the first few of the refused copy;
+   * `error.code` is METADATA_ENTITY_CHANGED.
+   */
+  | { readonly type: 'entity-changed'; readonly location: string; readonly entityId: string; readonly received: readonly string[]; readonly error: MellonError }
+  /**
+   * One entity of a copy just put in use was left out (it does not conform, or its entityID is
+   * listed twice); the others load. `entityId` is absent when the descriptor lacks a usable one;
+   * `error.code` and `error.message` say why.
+   */
+  | { readonly type: 'entity-skipped'; readonly location: string; readonly entityId?: string | undefined; readonly error: MellonError };
 
 /**
  * One settings entry, with django-mellon's names camelCased: exactly one of `metadata`,
@@ -64,6 +77,11 @@ export interface MetadataSourceOptions extends Omit<ParseMetadataOptions, 'clock
   readonly clock?: Clock | undefined;
   /** Prefix of ConfigError paths, e.g. `identityProviders[1]`. */
   readonly settingsPath?: string | undefined;
+  /**
+   * Documents of at least this many bytes are parsed in a worker thread, off the event loop.
+   * Default `DEFAULT_METADATA_WORKER_THRESHOLD` (64 KiB); `Infinity` parses everything here.
+   */
+  readonly workerThreshold?: number | undefined;
 }
 
 export const DEFAULT_METADATA_HTTP_TIMEOUT = 10;

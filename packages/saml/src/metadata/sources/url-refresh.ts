@@ -1,8 +1,9 @@
 import { fail, MellonError } from '../../errors.js';
 import type { ParsedMetadata } from '../types.js';
-import { readCache, readMeta, sha256, writeCache, writeMeta, type CacheMeta, type CachePaths } from './disk-cache.js';
+import { readCache, readMeta, writeCache, writeMeta, type CacheMeta, type CachePaths } from './disk-cache.js';
 import { httpGet } from './http-get.js';
 import { tryLock, waitForLock, type Lock } from './lock.js';
+import type { ParseDocument } from './shared.js';
 
 /** A good copy: parsed metadata and the record of where and when it was fetched. */
 export interface Copy {
@@ -16,7 +17,8 @@ export interface RefreshConfig {
   readonly timeoutMs: number;
   readonly verifyTls: boolean;
   readonly maxBytes: number;
-  readonly parse: (xml: string) => ParsedMetadata;
+  /** Parses and validates a document fully (signature, entity pin...): a copy it refuses is never cached. */
+  readonly parse: ParseDocument;
   readonly clock: () => number;
   /** A copy another instance wrote less than this long ago is adopted instead of downloading again. */
   readonly freshForMs: number;
@@ -31,8 +33,11 @@ export interface RefreshOutcome {
   readonly cacheError?: MellonError | undefined;
 }
 
-/** Time allowed to parse and verify a large aggregate after its download, while holding the lock. */
-const PARSE_ALLOWANCE_MS = 10_000;
+/**
+ * Time allowed to parse and verify a large aggregate after its download, while holding the lock:
+ * ~5 s for 24 MB, longer on a busy machine, where the worker runs at a lower priority.
+ */
+const PARSE_ALLOWANCE_MS = 30_000;
 
 /**
  * One refresh of a URL's metadata. Instances sharing the cache directory take turns through a lock
@@ -45,13 +50,13 @@ export async function refreshCopy(config: RefreshConfig, held: Copy | undefined,
   let lock = await lockOrProceed(config, staleAfterMs);
   if (!lock) {
     await waitForLock(config.paths.lock, config.clock, staleAfterMs, staleAfterMs, signal);
-    const adopted = await adoptNewer(config, held, Number.POSITIVE_INFINITY);
+    const adopted = await adoptNewer(config, held, Number.POSITIVE_INFINITY, signal);
     if (adopted) return adopted;
     lock = await lockOrProceed(config, staleAfterMs);
     if (!lock) fail('METADATA_UNAVAILABLE', 'another instance keeps the metadata download lock');
   }
   try {
-    return (await adoptNewer(config, held, config.freshForMs)) ?? (await download(config, held, signal));
+    return (await adoptNewer(config, held, config.freshForMs, signal)) ?? (await download(config, held, signal));
   } finally {
     await lock.release();
   }
@@ -70,7 +75,7 @@ async function lockOrProceed(config: RefreshConfig, staleAfterMs: number): Promi
 }
 
 /** The disk copy, when another instance fetched it after `held` and less than `maxAgeMs` ago. */
-async function adoptNewer(config: RefreshConfig, held: Copy | undefined, maxAgeMs: number): Promise<RefreshOutcome | undefined> {
+async function adoptNewer(config: RefreshConfig, held: Copy | undefined, maxAgeMs: number, signal: AbortSignal): Promise<RefreshOutcome | undefined> {
   const meta = await readMeta(config.paths);
   if (!meta || meta.url !== config.url || meta.fetchedAt <= (held?.meta.fetchedAt ?? Number.NEGATIVE_INFINITY)) return undefined;
   if (config.clock() - meta.fetchedAt >= maxAgeMs) return undefined;
@@ -78,7 +83,7 @@ async function adoptNewer(config: RefreshConfig, held: Copy | undefined, maxAgeM
   const cached = await readCache(config.paths);
   if (!cached?.meta) return undefined;
   try {
-    return { kind: 'adopted', copy: { metadata: config.parse(cached.xml), meta: cached.meta }, changed: true };
+    return { kind: 'adopted', copy: { metadata: await config.parse(cached.xml, signal), meta: cached.meta }, changed: true };
   } catch {
     return undefined;
   }
@@ -100,11 +105,11 @@ async function download(config: RefreshConfig, held: Copy | undefined, signal: A
     const meta = { ...held.meta, fetchedAt };
     return { kind: 'not-modified', copy: { metadata: held.metadata, meta }, changed: false, cacheError: await saved(writeMeta(config.paths, meta)) };
   }
-  const digest = sha256(response.body);
-  const meta: CacheMeta = { url: config.url, fetchedAt, etag: response.etag, lastModified: response.lastModified, sha256: digest };
-  const unchanged = held !== undefined && held.meta.sha256 === digest;
+  const meta: CacheMeta = { url: config.url, fetchedAt, etag: response.etag, lastModified: response.lastModified, sha256: response.sha256 };
+  // The same bytes as the held copy: nothing to parse (the hash was taken as the body arrived).
+  const unchanged = held !== undefined && held.meta.sha256 === response.sha256;
   // Validate before the cache is touched: a bad download never replaces a good file.
-  const metadata = unchanged ? held.metadata : config.parse(response.body);
+  const metadata = unchanged ? held.metadata : await config.parse(response.body, signal);
   const cacheError = await saved(writeCache(config.paths, response.body, meta));
   return { kind: 'downloaded', copy: { metadata, meta }, changed: !unchanged, cacheError };
 }

@@ -1,8 +1,9 @@
 import { fail, MellonError } from '../../errors.js';
 import { isMetadataFresh } from '../lookup.js';
 import type { ParsedMetadata } from '../types.js';
-import { readCache, sha256 } from './disk-cache.js';
-import { toMellonError, type SourceContext } from './shared.js';
+import { readCache } from './disk-cache.js';
+import { EntityChangedError, EntityPin } from './pin.js';
+import { reportSkipped, toMellonError, type SourceContext } from './shared.js';
 import type { MetadataSource } from './types.js';
 import { refreshCopy, type Copy, type RefreshConfig, type RefreshOutcome } from './url-refresh.js';
 
@@ -18,7 +19,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * and is refreshed in the background; without one, the first download is awaited. Afterwards,
  * refreshes run in the background every cache time (sooner when the document's cacheDuration or
  * validUntil ask), one at a time, and no request waits for them. A failed refresh keeps the last
- * good copy, in memory and on disk.
+ * good copy, in memory and on disk; so does a copy of another entity (EntityPin).
  */
 export class UrlMetadataSource implements MetadataSource {
   readonly kind = 'url';
@@ -27,6 +28,7 @@ export class UrlMetadataSource implements MetadataSource {
   readonly #context: SourceContext;
   readonly #cacheTimeMs: number;
   readonly #abort = new AbortController();
+  readonly #pin: EntityPin;
   #good: Copy | undefined;
   #init: Promise<void> | undefined;
   #inflight: Promise<void> | undefined;
@@ -37,9 +39,11 @@ export class UrlMetadataSource implements MetadataSource {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(config: Omit<RefreshConfig, 'freshForMs'> & { cacheTimeMs: number }, context: SourceContext) {
+  constructor(config: Omit<RefreshConfig, 'freshForMs' | 'parse'> & { cacheTimeMs: number }, context: SourceContext) {
     this.location = context.location;
-    this.#config = { ...config, freshForMs: config.cacheTimeMs };
+    this.#pin = new EntityPin(context.pinEntity);
+    // The pin is checked with the rest of the validation, before a copy can reach the disk cache.
+    this.#config = { ...config, freshForMs: config.cacheTimeMs, parse: async (input, signal) => this.#pin.check(await context.parse(input, signal)) };
     this.#context = context;
     this.#cacheTimeMs = config.cacheTimeMs;
   }
@@ -83,11 +87,14 @@ export class UrlMetadataSource implements MetadataSource {
     const cached = await readCache(this.#config.paths);
     if (!cached) return;
     try {
-      const metadata = this.#context.parse(cached.xml);
+      const metadata = await this.#context.parse(cached.xml, this.#abort.signal);
       // Without its meta file the copy has no validators and counts as old.
-      const meta = cached.meta?.url === this.#config.url ? cached.meta : { url: this.#config.url, fetchedAt: 0, sha256: sha256(cached.xml) };
+      const meta = cached.meta?.url === this.#config.url ? cached.meta : { url: this.#config.url, fetchedAt: 0, sha256: cached.sha256 };
       this.#good = { metadata, meta };
+      // The disk copy was the good copy before the restart: its entity stays pinned.
+      this.#pin.adopt(metadata);
       this.#context.emit({ type: 'loaded', location: this.location, from: 'cache', entities: metadata.entities.size, signed: metadata.signed });
+      reportSkipped(this.#context, this.location, metadata);
     } catch (err) {
       // Expired, or no longer acceptable (a new signing certificate, another entityID): download.
       this.#context.emit({ type: 'refresh-failed', location: this.location, error: toMellonError(err, 'METADATA_INVALID', 'cached metadata rejected') });
@@ -102,7 +109,11 @@ export class UrlMetadataSource implements MetadataSource {
       this.#failures++;
       this.#lastError = toMellonError(err, 'METADATA_UNAVAILABLE', 'metadata refresh failed');
       this.#nextAttemptAt = this.#context.clock() + Math.min(this.#cacheTimeMs, RETRY_BASE_MS * 2 ** Math.min(this.#failures - 1, 16));
-      this.#context.emit({ type: 'refresh-failed', location: this.location, error: this.#lastError });
+      this.#context.emit(
+        err instanceof EntityChangedError
+          ? { type: 'entity-changed', location: this.location, entityId: err.pinned, received: err.received, error: err }
+          : { type: 'refresh-failed', location: this.location, error: this.#lastError },
+      );
     }
     this.#schedule();
   }
@@ -111,6 +122,7 @@ export class UrlMetadataSource implements MetadataSource {
     const first = !this.#good;
     const { metadata } = outcome.copy;
     this.#good = outcome.copy;
+    this.#pin.adopt(metadata);
     this.#failures = 0;
     this.#lastError = undefined;
     this.#staleReported = false;
@@ -122,6 +134,7 @@ export class UrlMetadataSource implements MetadataSource {
         ? { type: 'loaded', location: this.location, from, entities, signed: metadata.signed }
         : { type: 'refreshed', location: this.location, changed: outcome.changed, entities },
     );
+    if (first || outcome.changed) reportSkipped(this.#context, this.location, metadata);
     if (outcome.cacheError) this.#context.emit({ type: 'cache-write-failed', location: this.location, error: outcome.cacheError });
   }
 
