@@ -220,7 +220,7 @@ export const ERROR_CODES = {
   METADATA_ENTITY_CHANGED: {
     meaning: 'Refreshed metadata describes another entity than the one first loaded from that source; the good copy is kept.',
     cause: 'The metadata URL now serves another IdP (a moved or re-used URL, a misconfigured proxy, or an attacker who controls it).',
-    fix: 'Check the URL. If the IdP really changed its entityID, set `entityId` to the new one (or restart to accept it).',
+    fix: 'Check the URL. If the IdP really changed its entityID, set `entityId` to the new one, or delete the cached copy in `metadataCacheDir` and restart (the pin survives restarts through the disk cache).',
   },
   METADATA_UNAVAILABLE: {
     meaning: 'No copy of the metadata is available (fetch failed and nothing cached).',
