@@ -105,14 +105,14 @@ describe('fuzz: the ACS (POST login/) over HTTP', function () {
     checkSameRefusal(outcome, await post(browser, sp, body, headers, c.accept), context);
   }
 
-  it('accepts the unmutated response, both flows, both SPs (the generators make valid messages)', async function () {
+  it('accepts the unmutated response, both flows, both SPs, each signer, encrypted or not (the generators make valid messages)', async function () {
     this.timeout(60_000);
     for (const sp of ['strict', 'permissive'] as const) {
       for (const flow of sp === 'strict' ? (['solicited'] as const) : (['solicited', 'unsolicited'] as const)) {
-        for (const signer of ['core', 'xml-crypto', 'xmlsec1'] as const) {
+        for (const [signer, encrypt] of [['core', 'none'], ['xml-crypto', 'none'], ['xmlsec1', 'none'], ['core', 'aes256-gcm']] as const) {
           const c: AcsCase = {
-            sp, flow, model: [], tree: [], render: PLAIN_RENDER, signing: { signer, algorithm: RSA_SHA256 }, assertionKey: 'idp', responseKey: 'idp',
-            bytes: undefined, base64: undefined, form: INTACT_FORM, relayState: 'ours', accept: 'json', ids: ['_0123456789abcdef', '_fedcba9876543210'],
+            sp, flow, model: [], tree: [], render: PLAIN_RENDER, signing: { signer, algorithm: RSA_SHA256 }, assertionKey: 'idp', responseKey: encrypt === 'none' ? 'idp' : 'none',
+            bytes: undefined, base64: undefined, form: INTACT_FORM, relayState: 'ours', accept: 'json', ids: ['_0123456789abcdef', '_fedcba9876543210'], encrypt,
           };
           const target = sp === 'strict' ? strict : permissive;
           target.reset();
@@ -120,7 +120,7 @@ describe('fuzz: the ACS (POST login/) over HTTP', function () {
           const login = flow === 'solicited' ? await startLogin(browser, target) : undefined;
           const { body, headers, expect: want } = buildAcsRequest(c, { now, ...targetOf(target), requestId: login?.requestId, relayState: login?.relayState }, 'fzmk0');
           const outcome = await post(browser, target, body, headers, 'json');
-          expect(outcome.kind, `${sp} ${flow} ${signer}: ${describeOutcome(outcome)} ${stable(target.warnings)}`).to.equal('accepted');
+          expect(outcome.kind, `${sp} ${flow} ${signer} ${encrypt}: ${describeOutcome(outcome)} ${stable(target.warnings)}`).to.equal('accepted');
           if (outcome.kind === 'accepted') checkIdentity(outcome.result, want.identity, () => describeOutcome(outcome));
         }
       }

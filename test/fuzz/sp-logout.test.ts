@@ -125,7 +125,7 @@ describe('fuzz: logout/ (IdP LogoutRequest and LogoutResponse, Redirect and POST
     const c = {
       sp: sp === strict ? ('strict' as const) : ('permissive' as const), flow: 'solicited' as const, model: [], tree: [], render: PLAIN_RENDER,
       signing: { signer: 'core' as const, algorithm: RSA_SHA256 }, assertionKey: 'idp' as const, responseKey: 'none' as const, bytes: undefined, base64: undefined,
-      form: INTACT_FORM, relayState: 'ours' as const, accept: 'json' as const, ids: ['_1111111111111111', '_2222222222222222'] as const,
+      form: INTACT_FORM, relayState: 'ours' as const, accept: 'json' as const, ids: ['_1111111111111111', '_2222222222222222'] as const, encrypt: 'none' as const,
     };
     const target = { now, idpEntityId: IDP_ENTITY_ID, spEntityId: sp.mellon.urls.entityId, acsUrl: sp.mellon.urls.login, requestId, relayState: query.get('RelayState') ?? undefined };
     const { body, headers } = buildAcsRequest(c, target, 'fzmk0');

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { testKeyPair } from '../../helpers/keys.js';
+import { xmlsecEncrypt, type XmlsecCipher } from '../../helpers/xmlsec.js';
 import { applyModelMutation, applyTreeMutation, judgeResponse, modelMutation, subjectNameId, treeMutation, type ModelMutation, type TreeMutation, type Verdict } from './acs-mutations.js';
 import { renderOptions, signing, PLAIN_RENDER, type Signing } from './arbitraries.js';
 import { base64Damage, byteDamage, damageBytes, encodeBase64, formMustRefuse, formShape, writeForm, INTACT_FORM, type Base64Damage, type ByteDamage, type FormShape } from './damage.js';
 import { identityOf, responseTree, validResponse, type Identity } from './response-model.js';
 import { RSA_SHA1, renderSigned, type SignSpec } from './resign.js';
+import { NS } from './saml-ns.js';
 import type { RenderOptions } from './xml-tree.js';
 
 /** One fuzz case for the ACS, as data. */
@@ -23,6 +25,8 @@ export interface AcsCase {
   readonly relayState: 'ours' | 'none' | 'junk' | 'long' | 'nul';
   readonly accept: 'json' | 'html';
   readonly ids: readonly [string, string];
+  /** Encrypt the (signed) assertion to the SP with xmlsec1: saml:EncryptedAssertion (only when the Response is not signed). */
+  readonly encrypt: 'none' | 'aes256-gcm' | 'aes128-cbc';
 }
 
 /** Where the SP is and what it expects, known only once the case runs (the request ID is the SP's). */
@@ -69,6 +73,7 @@ function acsCaseFor(sp: AcsCase['sp'], e: Names): fc.Arbitrary<AcsCase> {
     relayState: fc.oneof({ arbitrary: fc.constant('ours' as const), weight: 12 }, { arbitrary: fc.constantFrom('none' as const, 'junk' as const), weight: 6 }, { arbitrary: fc.constantFrom('long' as const, 'nul' as const), weight: 1 }),
     accept: fc.constantFrom('json' as const, 'html' as const),
     ids: fc.tuple(hexId, hexId).filter(([a, b]) => a !== b),
+    encrypt: fc.oneof({ arbitrary: fc.constant('none' as const), weight: 6 }, { arbitrary: fc.constantFrom('aes256-gcm' as const, 'aes128-cbc' as const), weight: 1 }),
   });
 }
 
@@ -92,7 +97,10 @@ export function buildAcsRequest(c: AcsCase, t: AcsTarget, marker: string): { bod
   const specs: SignSpec[] = [];
   if (c.assertionKey !== 'none') specs.push({ slot: 'assertion', id: c.ids[1], key: key(c.assertionKey), signer: c.signing.signer, algorithm: c.signing.algorithm });
   if (c.responseKey !== 'none') specs.push({ slot: 'response', id: c.ids[0], key: key(c.responseKey), signer: c.signing.signer, algorithm: c.signing.algorithm });
-  const { xml, signed } = renderSigned(tree.root, render, specs);
+  const encrypt = c.encrypt !== 'none' && c.responseKey === 'none' && tree.root.children.includes(tree.assertion);
+  if (encrypt) tree.root.children[tree.root.children.indexOf(tree.assertion)] = { kind: 'el', ns: NS.saml, local: 'EncryptedAssertion', attrs: [], children: [tree.assertion] };
+  const { xml: plain, signed } = renderSigned(tree.root, render, specs);
+  const xml = encrypt ? encryptAssertion(plain, c.encrypt as XmlsecCipher) : plain;
 
   if (!signed.has('assertion')) verdicts.push({ refuse: { reason: 'the assertion is not signed (wantAssertionsSigned)', scope: 'signed' } });
   if (c.assertionKey === 'attacker') verdicts.push({ refuse: { reason: 'assertion signed by a key the IdP metadata does not hold', scope: 'signed' } });
@@ -110,4 +118,19 @@ export function buildAcsRequest(c: AcsCase, t: AcsTarget, marker: string): { bod
   if (relayState !== undefined) fields.push(['RelayState', relayState]);
   const { body, headers } = writeForm(fields, c.form);
   return { body, headers, expect: { mustRefuse: reasons[0], identity, wire: [marker] } };
+}
+
+const ENCRYPTED_ASSERTION_XPATH = "/*[local-name()='Response']/*[local-name()='EncryptedAssertion']/*[local-name()='Assertion']";
+
+/**
+ * The signed assertion encrypted to the SP by xmlsec1 (libxml2 writes the rest of the document
+ * again, equivalently). When xmlsec1 cannot (a mutation left no such element), the plaintext stays
+ * inside EncryptedAssertion, which a correct SP cannot decrypt and refuses.
+ */
+function encryptAssertion(xml: string, cipher: XmlsecCipher): string {
+  try {
+    return xmlsecEncrypt(xml, testKeyPair('sp').certPath, ENCRYPTED_ASSERTION_XPATH, cipher);
+  } catch {
+    return xml;
+  }
 }
