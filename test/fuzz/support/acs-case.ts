@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { testKeyPair } from '../../helpers/keys.js';
 import { xmlsecEncrypt, type XmlsecCipher } from '../../helpers/xmlsec.js';
-import { applyModelMutation, applyTreeMutation, judgeResponse, modelMutation, subjectNameId, treeMutation, type ModelMutation, type TreeMutation, type Verdict } from './acs-mutations.js';
+import { applyModelMutation, modelMutation, type ModelMutation } from './acs-mutations.js';
+import { applyTreeMutation, subjectNameId, treeMutation, type TreeMutation } from './acs-tree-mutations.js';
+import { judgeResponse, type Verdict } from './response-judge.js';
 import { renderOptions, signing, PLAIN_RENDER, type Signing } from './arbitraries.js';
 import { base64Damage, byteDamage, damageBytes, encodeBase64, formMustRefuse, formShape, writeForm, INTACT_FORM, type Base64Damage, type ByteDamage, type FormShape } from './damage.js';
 import { identityOf, responseTree, validResponse, type Identity } from './response-model.js';

@@ -8,7 +8,7 @@
  * elements, text as character references or CDATA, the XML declaration.
  */
 
-export type XNode = XElement | XText | XComment | XPi | XSlot | XRaw;
+export type XNode = XElement | XText | XComment | XPi | XSlot;
 
 export interface XAttr {
   readonly ns?: string | undefined;
@@ -24,8 +24,6 @@ export interface XElement {
   local: string;
   attrs: XAttr[];
   children: XNode[];
-  /** Extra namespace declarations (prefix → URI) written on this element, used or not. */
-  extraNs?: Array<readonly [string, string]>;
 }
 
 /** Text whose parsed value is `value`, written in `style`. */
@@ -52,12 +50,6 @@ export interface XSlot {
   readonly name: string;
 }
 
-/** Raw markup, written as is (for ill-formed or forbidden constructs). */
-export interface XRaw {
-  readonly kind: 'raw';
-  readonly xml: string;
-}
-
 /** plain: escaped text; charref: every character as &#x..; cdata: CDATA sections; mixed: a mix, cut at `seed`. */
 export type TextStyle = 'plain' | 'charref' | 'cdata' | 'mixed';
 
@@ -80,7 +72,6 @@ export interface RenderOptions {
   readonly bom?: boolean | undefined;
 }
 
-export const XMLNS = 'http://www.w3.org/2000/xmlns/';
 export const XML_NS = 'http://www.w3.org/XML/1998/namespace';
 
 export function el(ns: string | undefined, local: string, attrs: Record<string, string | undefined> = {}, ...children: Array<XNode | string | false | undefined>): XElement {
@@ -164,7 +155,6 @@ export function render(root: XElement, options: RenderOptions = {}, slots: Reado
       }
       attrs.push(`${attrName}=${q(value)}`);
     }
-    for (const [prefix, uri] of node.extraNs ?? []) bind(prefix, uri, true);
     if (options.reverseAttributes) attrs.reverse();
     const head = [name, ...decls, ...attrs].join(' ');
     if (node.children.length === 0) return `<${head}/>`;
@@ -186,8 +176,6 @@ export function render(root: XElement, options: RenderOptions = {}, slots: Reado
         return `<?${node.target} ${node.data}?>`;
       case 'slot':
         return slots.get(node.name) ?? '';
-      case 'raw':
-        return node.xml;
     }
   };
 
@@ -274,10 +262,4 @@ export function walkElements(root: XElement, visit: (node: XElement, parent: XEl
     for (const child of node.children) if (child.kind === 'el') go(child, node, depth + 1);
   };
   go(root, undefined, 0);
-}
-
-/** A deep copy, so that a mutation never touches the model's tree. */
-export function cloneTree<T extends XNode>(node: T): T {
-  if (node.kind !== 'el') return { ...node };
-  return { ...node, attrs: node.attrs.map((a) => ({ ...a })), children: node.children.map(cloneTree), ...(node.extraNs ? { extraNs: [...node.extraNs] } : {}) } as T;
 }
