@@ -7,6 +7,7 @@ import {
   applyAuthnMutation,
   applyAuthnTreeMutation,
   authnMutation,
+  authnRequestShape,
   authnRequestTree,
   authnTreeMutation,
   expectedAcs,
@@ -185,6 +186,7 @@ describe('fuzz: the IdP sso/ (@koa-mellon/idp, Redirect and POST) over HTTP', fu
     const tree = authnRequestTree(model);
     const renderNow = { ...c.render };
     const reasons = c.tree.flatMap((mu) => applyAuthnTreeMutation(tree, mu, renderNow) ?? []);
+    reasons.push(...authnRequestShape(tree));
     const issuer = requestIssuer(tree);
     const sp = [SP1, SP2].find((s) => s.entityId === issuer);
     if (!sp) reasons.push(`the Issuer ${stable(issuer)} is no SP of this IdP`);

@@ -15,6 +15,7 @@ import {
   logoutRequestTree,
   logoutResponseMutation,
   logoutResponseTree,
+  logoutShape,
   logoutSubject,
   logoutTreeMutation,
   validLogoutRequest,
@@ -180,6 +181,7 @@ describe('fuzz: logout/ (IdP LogoutRequest and LogoutResponse, Redirect and POST
     const renderNow = { ...c.render };
     const reasons = judgeLogout(model, { idpEntityId: IDP_ENTITY_ID, logoutUrl, requestId });
     reasons.push(...c.tree.flatMap((mu) => applyLogoutTreeMutation(tree, mu, renderNow) ?? []));
+    reasons.push(...logoutShape(tree, c.kind === 'request' ? 'LogoutRequest' : 'LogoutResponse'));
     const subject = c.kind === 'request' ? logoutSubject(tree) : undefined;
     if (subject && 'refuse' in subject) reasons.push(subject.refuse);
     if (c.key === 'none') reasons.push('not signed (saml-profiles §4.4.3.1)');

@@ -88,6 +88,7 @@ export function buildAcsRequest(c: AcsCase, t: AcsTarget, marker: string): { bod
   const tree = responseTree(model);
   const render = { ...c.render };
   verdicts.push(...c.tree.map((mu) => applyTreeMutation(tree, mu, t.idpEntityId, render)));
+  if (tree.root.local !== 'Response') verdicts.push({ refuse: { reason: 'the root is not a samlp:Response', scope: 'envelope' } });
   // Tree mutations may add, move or hide NameIDs: the subject is read from the final tree.
   const subject = subjectNameId(tree);
   const modelIdentity = identityOf(model);

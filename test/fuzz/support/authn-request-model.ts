@@ -212,15 +212,20 @@ export function applyAuthnTreeMutation(root: XElement, mu: AuthnTreeMutation, re
       render.declaration = `${render.declaration ?? ''}<!DOCTYPE x>`;
       return 'DOCTYPE (always refused)';
     case 'namespace': {
+      // The root and the Issuer are judged on the final tree (requestIssuer, authnRequestShape).
       const target = mu.target === 'root' ? root : mu.target === 'issuer' ? issuer : all.find((node) => node.local === 'NameIDPolicy');
-      if (!target || target.ns === mu.uri) return undefined;
-      target.ns = mu.uri;
-      return mu.target === 'name-id-policy' ? undefined : `${mu.target} moved out of its namespace`;
+      if (target) target.ns = mu.uri;
+      return undefined;
     }
     case 'rename-root':
       root.local = mu.local;
-      return 'the root is not a samlp:AuthnRequest';
+      return undefined;
   }
+}
+
+/** Why the final tree's root must be refused: it is not a samlp:AuthnRequest. */
+export function authnRequestShape(root: XElement): string[] {
+  return root.ns === NS.samlp && root.local === 'AuthnRequest' ? [] : ['the root is not a samlp:AuthnRequest'];
 }
 
 /** The Issuer the final tree names (its first child, as saml-core §3.2.1 places it), comments ignored. */

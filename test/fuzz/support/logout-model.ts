@@ -247,11 +247,9 @@ export function applyLogoutTreeMutation(t: LogoutTree, mu: LogoutTreeMutation, r
       return undefined;
     }
     case 'namespace': {
+      // Judged on the final tree (logoutShape): a later mutation may move it back.
       const target = mu.target === 'root' ? t.root : mu.target === 'name-id' ? t.nameId : all.find((node) => node.local === (mu.target === 'issuer' ? 'Issuer' : 'SessionIndex'));
-      if (target && target.ns !== mu.uri) {
-        target.ns = mu.uri;
-        if (mu.target === 'root' || mu.target === 'issuer') return `${mu.target} moved out of its namespace`;
-      }
+      if (target) target.ns = mu.uri;
       return undefined;
     }
     case 'signature-position': {
@@ -263,12 +261,18 @@ export function applyLogoutTreeMutation(t: LogoutTree, mu: LogoutTreeMutation, r
       }
       return undefined;
     }
-    case 'rename-root': {
-      if (t.root.local === mu.local) return undefined;
+    case 'rename-root':
       t.root.local = mu.local;
-      return `the root is <${mu.local}>, not the message the parameter names`;
-    }
+      return undefined; // judged on the final tree (logoutShape)
   }
+}
+
+/** Why the final tree's envelope must be refused: a root that is not the message sent, no Issuer. */
+export function logoutShape(t: LogoutTree, local: 'LogoutRequest' | 'LogoutResponse'): string[] {
+  const out: string[] = [];
+  if (t.root.ns !== NS.samlp || t.root.local !== local) out.push(`the root is not samlp:${local}`);
+  if (!t.root.children.some((c) => c.kind === 'el' && c.ns === NS.saml && c.local === 'Issuer')) out.push('no saml:Issuer (saml-profiles §4.4.4.1)');
+  return out;
 }
 
 /** Who a LogoutRequest logs out, read from the final tree (saml-core §3.7.1). */
