@@ -236,5 +236,22 @@ describe('real IdP output: accepted shapes, and the attacks beside them', () => 
     it('attack: a NameID of white space only is refused', async () => {
       await refused(signed({ nameId: '   ' }), 'MESSAGE_INVALID');
     });
+
+    // Found by the fuzzer (test/fuzz): JavaScript's trim() strips more than XML white space (NBSP,
+    // U+FEFF, U+3000...), so a signed "\ufeffadmin" once logged in as "admin".
+    it('attack: a NameID with a BOM or a no-break space is not the account without it', async () => {
+      expect((await accept(signed({ nameId: '\ufeffadmin' }))).nameId).to.equal('\ufeffadmin');
+      expect((await accept(signed({ nameId: 'admin\u00a0' }))).nameId).to.equal('admin\u00a0');
+    });
+
+    it('attack: an Audience or Issuer followed by a no-break space is not ours', async () => {
+      await refused(signed({ audience: 'https://sp.example.test/metadata\u00a0' }), 'AUDIENCE_MISMATCH');
+      await refused(signed({ issuer: 'https://idp.example.test/metadata\u00a0' }), 'ISSUER_MISMATCH');
+    });
+
+    it('an Issuer and Audience with XML white space around them still match (xml §2.3)', async () => {
+      const assertion = await accept(signed({ issuer: '\n  https://idp.example.test/metadata\n', audience: ' https://sp.example.test/metadata\t' }));
+      expect(assertion.issuer).to.equal('https://idp.example.test/metadata');
+    });
   });
 });

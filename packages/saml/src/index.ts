@@ -21,7 +21,7 @@ export {
 
 export { parseXml, DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, type ParsedXml, type ParseLimits, type ParseOptions } from './xml/parse.js';
 export { isElement, elementChildren, childrenNamed, optionalChild, requiredChild, attribute, requiredAttribute } from './xml/select.js';
-export { textOf, requiredText, exactText } from './xml/text.js';
+export { textOf, requiredText, exactText, trimXmlSpace, isXmlSpace } from './xml/text.js';
 export { x, buildDocument, buildElement, serializeXml, type XmlElement, type XmlChild, type XmlAttributes } from './xml/build.js';
 
 export { loadPublicKey, loadPrivateKey, certificateBase64, keysMatch, isTrustedKey, type TrustedKey, type PublicKeyInput, type PrivateKeyInput } from './keys/load.js';

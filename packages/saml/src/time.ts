@@ -1,4 +1,5 @@
 import { fail } from './errors.js';
+import { trimXmlSpace } from './xml/text.js';
 
 /** Returns the current time in ms since the epoch; inject a frozen one in tests. */
 export type Clock = () => number;
@@ -15,7 +16,7 @@ const INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)(?:Z|[+-]00:00)
 
 /** Parses a SAML instant: UTC only, written `Z` or as a zero offset (`+00:00`, `-00:00`). */
 export function parseInstant(value: string, what: string): number {
-  const match = INSTANT.exec(value.trim());
+  const match = INSTANT.exec(trimXmlSpace(value));
   const ms = match ? Date.parse(`${match[1]}Z`) : Number.NaN;
   if (Number.isNaN(ms)) fail('MESSAGE_INVALID', `${what} is not a UTC xs:dateTime`);
   return ms;

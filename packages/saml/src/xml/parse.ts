@@ -1,5 +1,6 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { fail, MellonError } from '../errors.js';
+import { isXmlSpace } from './text.js';
 
 /** Limits checked before and during parsing; they cannot be switched off, only sized. */
 export interface ParseLimits {
@@ -84,7 +85,7 @@ export function parseXml(xml: string, options: ParseOptions = {}): ParsedXml {
       case COMMENT_NODE:
         break;
       case TEXT_NODE:
-        if ((node as CharacterData).data.trim() === '') break;
+        if (isXmlSpace((node as CharacterData).data)) break;
         fail('XML_INVALID', 'text outside the root element');
       default:
         fail('XML_INVALID', `unexpected node type ${node.nodeType} outside the root`);

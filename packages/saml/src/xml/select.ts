@@ -1,5 +1,6 @@
 import { fail } from '../errors.js';
 import { NS, type NamespacePrefix } from '../constants/urn.js';
+import { isXmlSpace } from './text.js';
 
 const ELEMENT_NODE = 1;
 const TEXT_NODE = 3;
@@ -18,7 +19,7 @@ export function elementChildren(el: Element): Element[] {
   const out: Element[] = [];
   for (let child = el.firstChild; child; child = child.nextSibling) {
     if (child.nodeType === ELEMENT_NODE) out.push(child as Element);
-    else if ((child.nodeType === TEXT_NODE || child.nodeType === CDATA_SECTION_NODE) && (child as CharacterData).data.trim() !== '') {
+    else if ((child.nodeType === TEXT_NODE || child.nodeType === CDATA_SECTION_NODE) && !isXmlSpace((child as CharacterData).data)) {
       fail('XML_UNEXPECTED_CONTENT', `text beside child elements of <${el.localName}>`);
     }
   }

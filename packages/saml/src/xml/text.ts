@@ -20,9 +20,24 @@ export function textOf(el: Element): string {
   return text;
 }
 
-/** `textOf`, trimmed, and required to be non-empty. */
+// XML's white space (xml §2.3 S): space, tab, CR, LF. JavaScript's trim() also strips NBSP, U+FEFF,
+// U+3000, U+2028 and more, which would make a signed `"admin\u00a0"` read as `admin`.
+const XML_SPACE_AT_ENDS = /^[ \t\r\n]+|[ \t\r\n]+$/g;
+const XML_SPACE_ONLY = /^[ \t\r\n]*$/;
+
+/** `value` without XML white space at either end (and nothing else removed). */
+export function trimXmlSpace(value: string): string {
+  return value.replace(XML_SPACE_AT_ENDS, '');
+}
+
+/** True when `value` is empty or XML white space only. */
+export function isXmlSpace(value: string): boolean {
+  return XML_SPACE_ONLY.test(value);
+}
+
+/** `textOf` without XML white space at its ends, and required to be non-empty. */
 export function requiredText(el: Element): string {
-  const text = textOf(el).trim();
+  const text = trimXmlSpace(textOf(el));
   if (text === '') fail('MESSAGE_INVALID', `<${el.localName}> is empty`);
   return text;
 }
@@ -34,6 +49,6 @@ export function requiredText(el: Element): string {
  */
 export function exactText(el: Element): string {
   const text = textOf(el);
-  if (text.trim() === '') fail('MESSAGE_INVALID', `<${el.localName}> is empty`);
+  if (isXmlSpace(text)) fail('MESSAGE_INVALID', `<${el.localName}> is empty`);
   return text;
 }

@@ -22,7 +22,6 @@ export function httpStatusOf(code: MellonErrorCode): number {
     case 'METADATA_INVALID':
     case 'METADATA_EXPIRED':
     case 'METADATA_ENTITY_CHANGED':
-    case 'NAMEID_MISSING':
       return 500;
     default:
       return 400;

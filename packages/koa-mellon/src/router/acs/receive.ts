@@ -1,4 +1,4 @@
-import { attribute, decodePostParameter, fail, isElement, optionalChild, parseXml, textOf } from '@koa-mellon/saml';
+import { attribute, decodePostParameter, fail, isElement, optionalChild, parseXml, textOf, trimXmlSpace } from '@koa-mellon/saml';
 import { idpOfArtifact } from './artifact.js';
 import { logDecoded } from '../debug-log.js';
 import { hintContinue } from '../../errors/continue-url.js';
@@ -62,7 +62,7 @@ export async function chooseIdp(state: AcsState): Promise<void> {
   }
   const response = need(state, 'response');
   const issuerEl = isElement(response, 'samlp', 'Response') ? optionalChild(response, 'saml', 'Issuer') : undefined;
-  const issuer = issuerEl ? textOf(issuerEl).trim() : undefined;
+  const issuer = issuerEl ? trimXmlSpace(textOf(issuerEl)) : undefined;
   if (!issuer && attribute(response, 'InResponseTo') !== undefined) fail('IN_RESPONSE_TO_MISMATCH', 'response to a login we do not know');
   for (const idp of rt.idps) {
     if (issuer !== undefined && (await rt.metadataOf(idp)).entity.entityId === issuer) {

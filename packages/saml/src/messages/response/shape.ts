@@ -1,7 +1,7 @@
 import { fail } from '../../errors.js';
 import { attribute, elementChildren, isElement, optionalChild, requiredAttribute } from '../../xml/select.js';
 import { parseInstant } from '../../time.js';
-import { textOf } from '../../xml/text.js';
+import { textOf, trimXmlSpace } from '../../xml/text.js';
 import { separateSignature } from '../../xmldsig/verify.js';
 
 /** The parts of a `<samlp:Response>` the pipeline needs, located once (saml-core §3.2.2, §3.3.3). */
@@ -79,5 +79,5 @@ export function readIssuer(issuer: Element): string {
   if (format !== undefined && format !== 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity') {
     fail('ISSUER_MISMATCH', 'Issuer Format is not entity');
   }
-  return textOf(issuer).trim();
+  return trimXmlSpace(textOf(issuer));
 }
