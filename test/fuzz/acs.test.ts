@@ -36,7 +36,7 @@ describe('fuzz: the ACS (POST login/) over HTTP', function () {
 
   before(requireXmlsec);
   before(async () => {
-    strict = await FuzzSp.start('strict', 'https://sp.example.test', '/accounts/mellon', now);
+    strict = await FuzzSp.start('strict', 'https://sp.example.test', '/accounts/mellon', now, { wantAssertionsSigned: true });
     permissive = await FuzzSp.start('permissive', 'https://sp2.example.test', '/', now, { allowIdpInitiated: true });
     origins = new Map([
       [strict.origin, strict.local],

@@ -105,7 +105,12 @@ export function buildAcsRequest(c: AcsCase, t: AcsTarget, marker: string): { bod
   const { xml: plain, signed } = renderSigned(tree.root, render, specs);
   const xml = encrypt ? encryptAssertion(plain, c.encrypt as XmlsecCipher) : plain;
 
-  if (!signed.has('assertion')) verdicts.push({ refuse: { reason: 'the assertion is not signed (wantAssertionsSigned)', scope: 'signed' } });
+  // An unsigned assertion counts only when the IdP's verified Response signature covers it, and
+  // never on the strict SP (wantAssertionsSigned: true).
+  const coveredByResponse = signed.has('response') && c.responseKey === 'idp';
+  if (!signed.has('assertion') && (c.sp === 'strict' || !coveredByResponse)) {
+    verdicts.push({ refuse: { reason: c.sp === 'strict' ? 'the assertion is not signed (wantAssertionsSigned)' : 'neither the assertion nor the Response is signed by the IdP', scope: 'signed' } });
+  }
   if (c.assertionKey === 'attacker') verdicts.push({ refuse: { reason: 'assertion signed by a key the IdP metadata does not hold', scope: 'signed' } });
   if (c.responseKey === 'attacker' && signed.has('response')) verdicts.push({ refuse: { reason: 'Response signed by a key the IdP metadata does not hold', scope: 'envelope' } });
   if (c.signing.algorithm === RSA_SHA1 && signed.has('assertion')) verdicts.push({ refuse: { reason: 'rsa-sha1 (allowSha1 is off)', scope: 'signed' } });
