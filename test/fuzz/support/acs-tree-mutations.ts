@@ -180,8 +180,8 @@ export function subjectNameId(t: ResponseTree): { value: string } | { refuse: st
   const ids = subjects.flatMap((s) => (s.kind === 'el' ? s.children.filter((c) => isSaml(c, 'NameID')) : []));
   if (subjects.length > 1 || ids.length !== 1) return { refuse: ids.length === 0 ? 'no NameID' : 'more than one Subject or NameID' };
   const id = ids[0] as XElement;
-  const value = xmlTrim(id.children.map((c) => (c.kind === 'text' ? c.value : '')).join(''));
-  return value === '' ? { refuse: 'empty NameID' } : { value };
+  const value = id.children.map((c) => (c.kind === 'text' ? c.value : '')).join('');
+  return xmlTrim(value) === '' ? { refuse: 'empty NameID' } : { value };
 }
 
 /** Cuts the text of `target` at `f` and puts `node` in between (the value read around it is unchanged). */

@@ -281,9 +281,10 @@ export function logoutSubject(t: LogoutTree): { nameId: string; sessionIndexes: 
   const ids = children.filter((c) => c.ns === NS.saml && c.local === 'NameID');
   if (ids.length !== 1) return { refuse: ids.length === 0 ? 'no NameID' : 'two NameIDs' };
   const id = ids[0] as XElement;
-  const nameId = xmlTrim(id.children.map((c) => (c.kind === 'text' ? c.value : '')).join(''));
-  if (nameId === '') return { refuse: 'empty NameID' };
-  const sessionIndexes = children.filter((c) => c.ns === NS.samlp && c.local === 'SessionIndex').map((c) => xmlTrim(c.children.map((n) => (n.kind === 'text' ? n.value : '')).join('')));
+  // Identifiers exactly as signed (docs/security.md): " alice" is not "alice".
+  const nameId = id.children.map((c) => (c.kind === 'text' ? c.value : '')).join('');
+  if (xmlTrim(nameId) === '') return { refuse: 'empty NameID' };
+  const sessionIndexes = children.filter((c) => c.ns === NS.samlp && c.local === 'SessionIndex').map((c) => c.children.map((n) => (n.kind === 'text' ? n.value : '')).join(''));
   return { nameId, sessionIndexes, format: id.attrs.find((a) => a.local === 'Format' && a.ns === undefined)?.value };
 }
 

@@ -28,8 +28,8 @@ export interface Judged {
 
 /**
  * What the final model deserves, by the rules of saml-core and saml-profiles §4.1.4.3 as
- * docs/security.md states them (exact comparisons; XML whitespace around element values is
- * tolerated; time is judged only well away from the clock-skew edges).
+ * docs/security.md states them (exact comparisons; XML whitespace around Issuer and Audience is
+ * tolerated, NameIDs are taken exactly as signed; time is judged only well away from the clock-skew edges).
  */
 export function judgeResponse(m: ResponseModel, e: Judged): Verdict[] {
   const out: Verdict[] = [];
@@ -52,10 +52,12 @@ export function judgeResponse(m: ResponseModel, e: Judged): Verdict[] {
   if ((notBefore !== undefined && timeVerdict(true, notBefore) === 'bad') || (notOnOrAfter !== undefined && timeVerdict(false, notOnOrAfter) === 'bad')) no('Conditions exclude now');
   const signedOk = m.confirmations.filter((c) => {
     const until = seconds(c.notOnOrAfter);
-    return c.method === BEARER && c.notBefore === undefined && until !== undefined && timeVerdict(false, until) !== 'bad' && c.recipient === e.acsUrl;
+    // A NotBefore there (saml-profiles §4.1.4.2 forbids it; SecureWorks sends it) is a lower bound.
+    const from = seconds(c.notBefore);
+    return c.method === BEARER && (from === undefined || timeVerdict(true, from) !== 'bad') && until !== undefined && timeVerdict(false, until) !== 'bad' && c.recipient === e.acsUrl;
   });
   const usable = signedOk.filter((c) => !(c.inResponseTo !== undefined && m.inResponseTo !== undefined && c.inResponseTo !== m.inResponseTo));
-  if (signedOk.length === 0) no('no bearer SubjectConfirmation satisfies the profile (Recipient, NotOnOrAfter, no NotBefore)');
+  if (signedOk.length === 0) no('no bearer SubjectConfirmation satisfies the profile (Recipient, NotOnOrAfter, NotBefore not in the future)');
   else if (usable.length === 0) no('InResponseTo differs between Response and SubjectConfirmationData', 'envelope');
   const bearerAnswers = usable[0]?.inResponseTo;
   const answered = bearerAnswers ?? m.inResponseTo;

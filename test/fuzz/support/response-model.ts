@@ -1,4 +1,4 @@
-import { el, xmlTrim, type TextStyle, type XElement, type XNode } from './xml-tree.js';
+import { el, type TextStyle, type XElement, type XNode } from './xml-tree.js';
 import { BEARER, NS, PERSISTENT, SUCCESS, instant } from './saml-ns.js';
 
 /**
@@ -113,7 +113,8 @@ export function identityOf(model: ResponseModel): Identity | undefined {
       for (const value of attribute.values) if (!value.nil && value.ns === undefined) values.push(value.text);
     }
   }
-  return { nameId: xmlTrim(model.nameId.value), attributes };
+  // The NameID exactly as signed (docs/security.md): no trimming at all.
+  return { nameId: model.nameId.value, attributes };
 }
 
 /** Handles on the elements a tree mutation works on. */
