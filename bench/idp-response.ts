@@ -1,7 +1,7 @@
 /**
  * The IdP hot path: building a signed (and encrypted) SAML Response.
  *
- *   node --conditions=source --import tsx bench/idp-response.ts
+ *   node --conditions=koa-mellon-source --import tsx bench/idp-response.ts
  *
  * Builds the same logical Response (bench/lib/idp-scenario.ts) with @koa-mellon/saml's
  * `buildResponse` and samlify's `IdentityProvider#createLoginResponse`, alternating between them,

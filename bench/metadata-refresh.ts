@@ -1,7 +1,7 @@
 /**
  * How long a metadata refresh holds the event loop (issue #12.8).
  *
- *   npm run bench:metadata            (= node --conditions=source --import tsx bench/metadata-refresh.ts)
+ *   npm run bench:metadata            (= node --conditions=koa-mellon-source --import tsx bench/metadata-refresh.ts)
  *   ... bench/metadata-refresh.ts [entities=5000] [--before=<git revision>] [--rounds=2]
  *
  * A local HTTP server (127.0.0.1, in a child process) serves a signed federation aggregate (bench/lib/metadata-aggregate.ts,

@@ -1,7 +1,7 @@
 /**
  * Federation-size metadata: parse, verify, index and look up a synthetic aggregate.
  *
- *   node --conditions=source --import tsx bench/metadata.ts [entities=5000]
+ *   node --conditions=koa-mellon-source --import tsx bench/metadata.ts [entities=5000]
  *
  * Each entity carries its own real X.509 certificate (distinct serial, subject and issuer
  * signature), mdui, a scope, endpoints, an Organization and contacts: about 5 KB, so 5,000

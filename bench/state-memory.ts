@@ -1,5 +1,5 @@
 /**
- * `node --expose-gc --conditions=source --import tsx bench/state-memory.ts [logins]`: the heap of
+ * `node --expose-gc --conditions=koa-mellon-source --import tsx bench/state-memory.ts [logins]`: the heap of
  * the memory state store under a stream of logins, each writing what an SP login writes (a
  * pending request taken back, a replay-cache entry, a session and its NameID index entry), with
  * the TTLs the SP uses. Prints heapUsed (after a full GC) every 10,000 logins: it must level off

@@ -1,5 +1,5 @@
 // Generates docs/errors.md from the one catalogue of error codes (packages/saml/src/errors.ts).
-// `node --conditions=source --import tsx scripts/error-docs.ts --write` rewrites the file; a test
+// `node --conditions=koa-mellon-source --import tsx scripts/error-docs.ts --write` rewrites the file; a test
 // fails when the committed file and the catalogue drift apart.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,5 +1,5 @@
 // Generates docs/settings.md from the settings schema (packages/koa-mellon/src/settings/schema.ts).
-// `node --conditions=source --import tsx scripts/settings-docs.ts --write` rewrites the file; a test
+// `node --conditions=koa-mellon-source --import tsx scripts/settings-docs.ts --write` rewrites the file; a test
 // fails when the committed file and the schema drift apart.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // The `koa-mellon` command. In a checkout of the repository (it has tsconfig.json, which is not
-// published) it runs the TypeScript sources as `node --conditions=source --import tsx` would, so
+// published) it runs the TypeScript sources as `node --conditions=koa-mellon-source --import tsx` would, so
 // the command always matches the code; an installed package runs the compiled dist/.
 import { existsSync } from 'node:fs';
 import { register } from 'node:module';
 
 // Resolve the workspace packages to their sources: every package.json "exports" here has a
-// `source` condition. A loader hook, because --conditions cannot be set once node runs.
+// `koa-mellon-source` condition. A loader hook, because --conditions cannot be set once node runs.
 const SOURCE_CONDITION = `export async function resolve(specifier, context, next) {
-  return next(specifier, context.conditions.includes('source') ? context : { ...context, conditions: [...context.conditions, 'source'] });
+  return next(specifier, context.conditions.includes('koa-mellon-source') ? context : { ...context, conditions: [...context.conditions, 'koa-mellon-source'] });
 }`;
 
 async function loadCli() {

@@ -11,6 +11,7 @@
  * app.use(mellon.routes());
  */
 import type { Middleware } from 'koa';
+import { ConfigError } from '@koa-mellon/saml';
 import { createRuntime, type Runtime } from './runtime.js';
 import { createRoutes, type MellonRoutes } from './router/routes.js';
 import type { MellonSettings } from './settings/types.js';
@@ -43,6 +44,7 @@ export function createMellon(settings: MellonSettings): Mellon {
     urls: rt.urls,
     middleware: () => async (ctx, next) => {
       try {
+        rt.requireAppKeys(ctx);
         const session = await rt.sessions.load(ctx);
         const user = session && (await rt.users.findById(session.record.userId));
         if (session && user?.isActive) {
@@ -50,8 +52,9 @@ export function createMellon(settings: MellonSettings): Mellon {
           ctx.state.mellon = session.record.mellon;
         }
       } catch (err) {
-        // The app keeps serving (anonymous) while the store is down; logins fail closed meanwhile.
-        rt.logger.error({ err }, 'koa-mellon: session store unavailable');
+        // The app keeps serving (anonymous) while the store is down, or app.keys is missing (logged
+        // once, naming the fix); logins fail closed meanwhile.
+        if (!(err instanceof ConfigError)) rt.logger.error({ err }, 'koa-mellon: session store unavailable');
       }
       await next();
     },

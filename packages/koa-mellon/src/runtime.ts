@@ -19,7 +19,9 @@ import type { IdentityProviderSettings, Logger, MellonSettings } from './setting
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
 import { createStores, type MellonStores } from './state/stores.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS, guardStoreMethods } from '@koa-mellon/web';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, createStderrLogger, guardStoreMethods } from '@koa-mellon/web';
+import type { Context } from 'koa';
+import { createAppKeysCheck } from './router/app-keys.js';
 
 /** One configured IdP, resolved once at start-up. */
 export interface ResolvedIdp {
@@ -49,6 +51,8 @@ export interface Runtime {
   readonly users: UserStore;
   readonly sessions: SessionManager;
   readonly logger: Logger;
+  /** Refuses (CONFIG_INVALID, logged once) while the Koa app has no `app.keys`. */
+  readonly requireAppKeys: (ctx: Context) => void;
   readonly clock: Clock;
   readonly maxMessageBytes: number;
   /** The deadline of a POST body (`bodyTimeout`), in milliseconds. */
@@ -72,7 +76,6 @@ function checkTemplates(effective: EffectiveSettings, entry: IdentityProviderSet
   }
 }
 
-const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function createRuntime(input: MellonSettings): Runtime {
   const settings = validateSettings(input);
@@ -84,7 +87,8 @@ export function createRuntime(input: MellonSettings): Runtime {
     metadata: new URL('metadata/', base).href,
     entityId: settings.entityId ?? new URL('metadata/', base).href,
   };
-  const logger = settings.logger ?? SILENT;
+  // No logger given: warnings and errors still reach stderr (pino-compatible lines), never silence.
+  const logger = settings.logger ?? createStderrLogger();
   const clock = settings.clock ?? systemClock;
   const stores = createStores(settings.store);
   // The default user store lives in `store`: its calls fail closed like every other store call.
@@ -142,6 +146,7 @@ export function createRuntime(input: MellonSettings): Runtime {
     users,
     sessions: new SessionManager(stores.sessions, { ...cookie, secure: cookie.secure ?? base.protocol === 'https:' }, clock),
     logger,
+    requireAppKeys: createAppKeysCheck(logger),
     clock,
     maxMessageBytes: settings.maxMessageBytes ?? 256 * 1024,
     bodyTimeoutMs: (settings.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,

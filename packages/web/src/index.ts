@@ -15,7 +15,7 @@ export { STATE_TIMEOUT_MS } from './state/port.js';
 export { MAX_MESSAGE_BYTES, MAX_TTL_MS } from './state/checks.js';
 export { createMemoryStore, DEFAULT_MAX_ENTRIES, DEFAULT_SWEEP_INTERVAL_MS, type MemoryStoreOptions, type MemoryStateStore } from './state/memory.js';
 export { createRedisStore, type RedisStoreOptions } from './state/redis.js';
-export { SILENT_LOGGER, type Logger } from './log.js';
+export { SILENT_LOGGER, createStderrLogger, type Logger } from './log.js';
 export { createPostgresStore, DEFAULT_PG_SWEEP_INTERVAL_MS, type PostgresStoreOptions } from './state/postgres.js';
 export { migratePostgres, applyPostgresMigrations, STATE_MIGRATIONS, type PostgresMigration } from './state/postgres-migrate.js';
 export type { PgPool, PgPoolClient, PgResult } from './state/postgres-pool.js';

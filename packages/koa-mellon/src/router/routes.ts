@@ -26,7 +26,10 @@ export function createRoutes(rt: Runtime): MellonRoutes {
   // sets none and is public; a SOAP back-channel POST carries no cookie either.
   const guarded = (handler: (ctx: Context, rt: Runtime) => Promise<void> | void, browser = true): Middleware => async (ctx) => {
     try {
-      if (browser && !isSoapRequest(ctx)) requireSecure(ctx);
+      if (browser && !isSoapRequest(ctx)) {
+        requireSecure(ctx);
+        rt.requireAppKeys(ctx);
+      }
       await handler(ctx, rt);
     } catch (err) {
       handleError(ctx, rt, err);

@@ -52,7 +52,7 @@ export const SETTINGS_SCHEMA = {
   identityProviders: { kind: 'identityProviders', mellon: 'IDENTITY_PROVIDERS', perIdp: false, required: true, doc: 'The IdPs: each entry has `metadata` (inline XML), `metadataPath` or `metadataUrl`, optionally `entityId` (pins the entity in an aggregate) and `metadataSigningCertificates`, plus any per-IdP override below.' },
   store: { kind: 'object', perIdp: false, doc: 'A Keyv instance for all state (sessions, request IDs, replay cache, users). Default: in-memory Keyv. Use `@keyv/redis` with `throwOnErrors` when several instances run.' },
   userStore: { kind: 'object', perIdp: false, doc: 'A `UserStore` (your ORM). Default: users kept in `store`.' },
-  logger: { kind: 'object', perIdp: false, doc: 'A pino-compatible logger (`info`, `warn`, `error`, `debug`). Default: none.' },
+  logger: { kind: 'object', perIdp: false, doc: 'A pino-compatible logger (`info`, `warn`, `error`, `debug`). Default: warnings and errors as pino-compatible JSON lines on stderr.' },
   debug: { kind: 'boolean', default: false, perIdp: false, doc: 'Log decoded SAML messages at debug level, secrets redacted.' },
   loginRedirectUrl: { kind: 'string', default: '/', perIdp: false, doc: 'Where to go after login when no `next` was given (Django’s `LOGIN_REDIRECT_URL`).' },
   sessionCookie: { kind: 'object', default: { name: 'mellon.sid', sameSite: 'lax', maxAge: 8 * 3600 }, perIdp: false, doc: 'Session cookie options: `name`, `sameSite` (`lax`), `secure` (default: true when baseUrl is https), `domain`, `maxAge` seconds (capped at SessionNotOnOrAfter). The cookie is signed with `app.keys`.' },

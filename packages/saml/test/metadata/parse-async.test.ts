@@ -140,7 +140,7 @@ describe('parseMetadataAsync from the compiled package (dist/, no tsx)', functio
     }
   });
 
-  /** Runs `parseMetadataAsync` of the compiled package in a plain `node` (no loader, no `source` condition). */
+  /** Runs `parseMetadataAsync` of the compiled package in a plain `node` (no loader, no `koa-mellon-source` condition). */
   const runCompiled = async (xml: string, options: Record<string, unknown>): Promise<unknown> => {
     const script = [
       `const { parseMetadataAsync } = await import(${JSON.stringify(pathToFileURL(join(outDir, 'index.js')).href)});`,

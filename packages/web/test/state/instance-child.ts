@@ -1,6 +1,6 @@
 /**
  * A second instance in a process of its own, for the conformance suite's cross-process races:
- * `node --import tsx --conditions=source instance-child.ts <redis|redis-cluster|postgres> <url>[,<url>...]`. It reads
+ * `node --import tsx --conditions=koa-mellon-source instance-child.ts <redis|redis-cluster|postgres> <url>[,<url>...]`. It reads
  * one JSON command per line on stdin and answers one JSON line per command on stdout; messages
  * of its subscriptions arrive as `{ "message": ... }` lines.
  *

@@ -18,7 +18,7 @@ export class SecondProcess {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(backend: RemoteBackend, url: string): Promise<SecondProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', SCRIPT, backend, url], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=koa-mellon-source', SCRIPT, backend, url], { stdio: ['pipe', 'pipe', 'inherit'] });
     const instance = new SecondProcess(child);
     const ready = new Promise<void>((resolve, reject) => {
       instance.pending.set(0, { resolve: () => resolve(), reject });

@@ -4,7 +4,7 @@ import type { WireMetadata, WireRequest, WireResponse } from './wire.js';
 
 /**
  * The worker's entry beside this file: the compiled `parse-worker.js` when this module runs from
- * dist/, `parse-worker.ts` when it runs from source (tsx with the `source` export condition, as
+ * dist/, `parse-worker.ts` when it runs from source (tsx with the `koa-mellon-source` export condition, as
  * this repository's tests do). Node 20 does not carry the main thread's loader hooks into a
  * worker, so from source a small bootstrap imports the entry and, if Node cannot load `.ts` by
  * itself, registers tsx in the worker first.
