@@ -13,8 +13,8 @@ import {
 } from '@koa-mellon/saml';
 import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
-import type { StoredArtifact } from './sso/issue.js';
-import { signingOptions } from './sso/issue.js';
+import { signingOptions } from './signing.js';
+import type { StoredArtifact } from './sso/deliver.js';
 import { readBody, sendSoapMessage } from '@koa-mellon/web';
 
 /**

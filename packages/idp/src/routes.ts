@@ -5,8 +5,7 @@ import { resolveArtifact } from './artifact.js';
 import type { IdpRuntime } from './runtime.js';
 import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
-import { answerConsent } from './sso/consent.js';
-import { initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
+import { answerConsent, initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
 import { handleIdpError } from './web/errors.js';
 import { createTransportGuard, isSoapRequest, logUnexpected, sendSoapFault } from '@koa-mellon/web';
 

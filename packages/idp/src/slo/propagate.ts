@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { BINDING, LOGOUT_REASON, STATUS, buildLogoutRequest, buildLogoutResponse, fail, findEndpoint, type Endpoint } from '@koa-mellon/saml';
+import { BINDING, LOGOUT_REASON, STATUS, buildLogoutRequest, buildLogoutResponse, fail } from '@koa-mellon/saml';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpSessionRecord, VisitedSp } from '../state/sessions.js';
 import type { IdpUser } from '../settings/types.js';
-import { signingOptions } from '../sso/issue.js';
+import { signingOptions } from '../signing.js';
+import { sloEndpointOf } from './endpoint.js';
 import { logoutOverSoap } from './soap.js';
 import { storeCall, sendSaml } from '@koa-mellon/web';
 
@@ -121,15 +122,4 @@ async function finishLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, 
   });
   const signing = signingOptions(rt);
   sendSaml(ctx, { endpoint, parameter: 'SAMLResponse', document, relayState: initiator.relayState, signingKey: signing.privateKey, signatureAlgorithm: signing.signatureAlgorithm, isResponse: true });
-}
-
-/** The SP's SingleLogoutService for the first of `bindings` it offers; undefined when it offers none, or is gone. */
-export async function sloEndpointOf<U extends IdpUser>(rt: IdpRuntime<U>, entityId: string, bindings: readonly string[]): Promise<Endpoint | undefined> {
-  try {
-    return findEndpoint((await rt.spByEntityId(entityId)).descriptor.singleLogoutServices, bindings);
-  } catch (err) {
-    // An SP removed from the settings, or whose metadata is down, cannot be told: partial logout.
-    rt.logger.warn({ sp: entityId, err }, 'koa-mellon idp: cannot reach an SP for logout');
-    return undefined;
-  }
 }

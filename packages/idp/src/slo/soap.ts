@@ -2,8 +2,8 @@ import { BINDING, LOGOUT_REASON, MellonError, buildLogoutRequest, exchangeSoap, 
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import type { VisitedSp } from '../state/sessions.js';
-import { signingOptions } from '../sso/issue.js';
-import { sloEndpointOf } from './propagate.js';
+import { signingOptions } from '../signing.js';
+import { sloEndpointOf } from './endpoint.js';
 
 /** How long an SP may take to answer a back-channel LogoutRequest. */
 export const SOAP_LOGOUT_TIMEOUT_MS = 5000;

@@ -1,21 +1,38 @@
 import { createHash } from 'node:crypto';
-import { STATUS, escapeHtml, fail, type LocalizedString, type ResponseAttribute } from '@koa-mellon/saml';
+import { STATUS, escapeHtml, type LocalizedString, type ResponseAttribute } from '@koa-mellon/saml';
 import type { Context } from 'koa';
 import { releaseAttributes } from '../attributes.js';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { ConsentView, IdpUser } from '../settings/types.js';
-import { sendStatus } from './issue.js';
-import { savePending, spOfPending, takePending, type PendingRequest } from './pending.js';
-import { proceed } from './proceed.js';
-import { readForm, storeCall } from '@koa-mellon/web';
+import { need, type SsoState } from './context.js';
+import { ANSWERED, refuse, type Exit } from './exit.js';
+import { savePending, type PendingRequest } from './pending.js';
+import { storeCall } from '@koa-mellon/web';
 
 /** Default lifetime of a remembered consent (djangosaml2idp's default too). */
 export const CONSENT_LIFETIME_SECONDS = 365 * 24 * 3600;
 
 /** A consent the user asked to remember: for these attribute names, to this SP. */
-interface RememberedConsent {
+export interface RememberedConsent {
   readonly names: readonly string[];
   readonly at: number;
+}
+
+/**
+ * The step: release, or RequestDenied when refused, or the consent page. saml-core §3.4.1: a
+ * passive request must not take over the user interface, not even to ask: NoPassive.
+ */
+export async function checkConsent<U extends IdpUser>(state: SsoState<U>): Promise<Exit> {
+  const { ctx, rt } = state;
+  const sp = need(state, 'sp');
+  const pending = need(state, 'pending');
+  const user = need(state, 'user');
+  const consent = await consentFor(ctx, rt, sp, pending, user);
+  if (consent === 'deny') return refuse(STATUS.responder, STATUS.requestDenied);
+  if (consent === 'release') return undefined;
+  if (pending.isPassive) return refuse(STATUS.responder, STATUS.noPassive);
+  await askConsent(ctx, rt, sp, pending, user);
+  return ANSWERED;
 }
 
 /**
@@ -30,7 +47,7 @@ export async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime
   if (answer === false) return 'deny';
   if (pending.consentedBy === user.id) return 'release';
   const names = (await releaseAttributes(sp.sp.settings.attributes, user, sp.info)).map((attribute) => attribute.name);
-  // Written only by answerConsent, under this key.
+  // Written only by acceptConsent (consent-answer.ts), under this key.
   const remembered = (await storeCall(() => rt.stores.consents.get(consentKey(user.id, sp.entity.entityId)))) as RememberedConsent | undefined;
   return remembered && names.every((name) => remembered.names.includes(name)) ? 'release' : 'ask';
 }
@@ -63,48 +80,12 @@ export async function askConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime
   rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId }, 'koa-mellon idp: consent asked');
 }
 
-/**
- * POST sso/consent/: the user's answer. Decline answers RequestDenied at the verified ACS; accept
- * (by the user who was asked, in the browser that was asked) goes on to the assertion, and
- * "remember" keeps the choice for these attribute names.
- */
-export async function answerConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  const form = await readForm(ctx, 16 * 1024, { timeoutMs: rt.bodyTimeoutMs });
-  const pending = await takePending(rt, form.get('k'));
-  if (!pending || pending.consentAskedOf === undefined) fail('IN_RESPONSE_TO_MISMATCH', 'no consent pending under this key (expired or already answered)');
-  if (!pending.browser || !rt.sessions.isSameBrowser(ctx, pending.browser)) fail('LOGIN_BROWSER_MISMATCH', 'consent answered from another browser');
-  const sp = await spOfPending(rt, pending);
-  const decision = form.get('decision');
-  if (decision !== 'accept') {
-    rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId }, 'koa-mellon idp: consent declined');
-    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.requestDenied]);
-  }
-  const user = (await rt.settings.authenticate(ctx)) ?? undefined;
-  if (!user || user.id !== pending.consentAskedOf) {
-    // Someone else is logged in now: their own consent (or login) is needed; start over.
-    return proceed(ctx, rt, { ...pending, consentAskedOf: undefined });
-  }
-  const attributes = await releaseAttributes(sp.sp.settings.attributes, user, sp.info);
-  if (digestOf(attributes) !== pending.consentShown) {
-    // What would be released changed since the page was shown (values, settings): show it again.
-    return askConsent(ctx, rt, sp, { ...pending, consentAskedOf: undefined }, user);
-  }
-  if (form.get('remember') === '1') {
-    const names = attributes.map((attribute) => attribute.name);
-    const remembered: RememberedConsent = { names, at: rt.clock() };
-    const lifetime = (rt.settings.consentLifetime ?? CONSENT_LIFETIME_SECONDS) * 1000;
-    await storeCall(() => rt.stores.consents.set(consentKey(user.id, sp.entity.entityId), remembered, lifetime));
-  }
-  rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId, remember: form.get('remember') === '1' }, 'koa-mellon idp: consent given');
-  await proceed(ctx, rt, { ...pending, consentAskedOf: undefined, consentedBy: user.id });
-}
-
 /** What the page showed, to compare with what would be released when the user answers. */
-function digestOf(attributes: readonly ResponseAttribute[]): string {
+export function digestOf(attributes: readonly ResponseAttribute[]): string {
   return createHash('sha256').update(JSON.stringify(attributes.map(({ name, values }) => [name, values]))).digest('hex');
 }
 
-function consentKey(userId: string, spEntityId: string): string {
+export function consentKey(userId: string, spEntityId: string): string {
   return `c:${JSON.stringify([userId, spEntityId])}`;
 }
 

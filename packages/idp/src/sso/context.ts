@@ -1,8 +1,9 @@
 import type { Context } from 'koa';
-import type { AuthnRequest, ParsedXml, RedirectMessage } from '@koa-mellon/saml';
+import type { AuthnRequest, NameIdParts, ParsedXml, RedirectMessage } from '@koa-mellon/saml';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
+import type { IdpSessionRecord, VisitedSp } from '../state/sessions.js';
 import type { IdpUser } from '../settings/types.js';
-import type { AcsChoice } from './pending.js';
+import type { AcsChoice, PendingRequest } from './pending.js';
 
 /** What the sso/ steps pass along; each step fills what it owns. */
 export interface SsoState<U extends IdpUser = IdpUser> {
@@ -16,6 +17,17 @@ export interface SsoState<U extends IdpUser = IdpUser> {
   relayState?: string | undefined;
   sp?: SpMetadata<U>;
   acs?: AcsChoice;
+  /** The verified request (or the IdP-initiated one): from here, answers go to its ACS. */
+  pending?: PendingRequest;
+  /** The user's answer on the consent page (sso/consent/ only). */
+  consentAnswer?: { readonly accept: boolean; readonly remember: boolean };
+  user?: U;
+  session?: IdpSessionRecord;
+  /** The SPs the session has visited, read once for the NameID and the visit record. */
+  visits?: VisitedSp[];
+  nameId?: NameIdParts;
+  /** The signed (and encrypted) Response, ready for the ACS. */
+  response?: Document;
 }
 
 /** Reads a field a previous step must have set (a programming error otherwise, not bad input). */

@@ -1,101 +1,92 @@
-import { STATUS, fail, findDefaultEndpoint } from '@koa-mellon/saml';
 import type { Context } from 'koa';
-import { negotiateFormat } from '../nameid.js';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-import { chooseAcs, responseBindings } from './acs.js';
-import { need, type SsoState } from './context.js';
-import { authnContextOf, sendStatus } from './issue.js';
-import { savePending, takePending, type PendingRequest } from './pending.js';
-import { proceed } from './proceed.js';
+import { chooseAcs } from './acs.js';
+import { acceptConsent, refuseDeclined, takeConsentAnswer } from './consent-answer.js';
+import { checkConsent } from './consent.js';
+import type { SsoState } from './context.js';
+import { deliverResponse } from './deliver.js';
+import { holdRequest, hopToSameSite, refuseAuthnContext } from './hold-request.js';
+import { holdInitiated } from './initiate.js';
+import { buildAssertion, chooseNameId, recordVisit } from './issue.js';
+import { findPendingSp, openSession, refuseNameIdPolicy, requireUser } from './login.js';
 import { readRequest } from './receive.js';
+import { takeResumed } from './resume.js';
+import { runSteps, type Steps } from './run.js';
 import { checkRequest, identifySp, refuseReplay, verifySignature } from './verify.js';
-import { readQuery } from '@koa-mellon/web';
 
-type Step = <U extends IdpUser>(state: SsoState<U>) => Promise<void> | void;
+/**
+ * A pending request meets the user, and the SP gets its answer (saml-profiles §4.1.4.2). Every
+ * step may refuse with a status that goes to the verified ACS (run.ts, the one exit); the login
+ * and consent pages end the run and come back through sso/resume/ or sso/consent/.
+ */
+const LOGIN_STEPS: Steps = [
+  ['find the SP of the pending request (its current metadata must name the same entity)', findPendingSp],
+  ['refuse a NameIDPolicy we cannot satisfy: InvalidNameIDPolicy (saml-core §3.4.1.1)', refuseNameIdPolicy],
+  ["take the app's user; none, or ForceAuthn: NoPassive, AuthnFailed after 3 trips, else the login page", requireUser],
+  ['open the IdP session: start it, renew it after the login page, end another user\'s', openSession],
+  ["consent: the app's hook, a remembered one, else the consent page; RequestDenied, NoPassive", checkConsent],
+  ['choose the NameID (no value for the format: InvalidNameIDPolicy)', chooseNameId],
+  ['record the SP in the IdP session for single logout (session ended meanwhile: AuthnFailed)', recordVisit],
+  ['build the Response: attributes, AuthnStatement; sign, encrypt to the SP metadata key', buildAssertion],
+  ['deliver it to the verified ACS (HTTP-POST form, or HTTP-Artifact)', deliverResponse],
+];
 
 /**
  * sso/ (saml-profiles §4.1.4), step by step. Until the ACS is chosen from the SP's metadata, every
- * refusal is an error page; from `continueLogin` on, answers (NoPassive, RequestDenied...) go to
- * that verified ACS only.
+ * refusal is thrown and becomes an error page (routes.ts); from `holdRequest` on, refusals
+ * (NoAuthnContext, NoPassive, RequestDenied...) go to that verified ACS only.
  */
-const SSO_STEPS: ReadonlyArray<readonly [string, Step]> = [
+const SSO_STEPS: Steps = [
   ['read the AuthnRequest (HTTP-Redirect or HTTP-POST, size-limited, one hardened parse)', readRequest],
   ['identify the SP by its Issuer among the configured ones', identifySp],
   ['verify the signature with the SP metadata keys (required when AuthnRequestsSigned or wanted)', verifySignature],
   ['check Destination and IssueInstant', checkRequest],
   ['choose the ACS from the SP metadata only (index, exact URL, or default)', chooseAcs],
   ['refuse a replayed request ID (atomic set-if-absent)', refuseReplay],
-  ['answer at the verified ACS: login page, NoPassive, consent, assertion', continueLogin],
+  ['hold the verified request as pending (NameID format negotiated)', holdRequest],
+  ['refuse an exact RequestedAuthnContext we do not satisfy: NoAuthnContext', refuseAuthnContext],
+  ['HTTP-POST: 303 to sso/resume/ (a same-site GET brings the SameSite=Lax cookies)', hopToSameSite],
+  ...LOGIN_STEPS,
+];
+
+/** GET sso/resume/?k=…: back from the login page (or the POST hop), in the same browser. */
+const RESUME_STEPS: Steps = [
+  ['take the pending request by its single-use key, in the browser it was bound to', takeResumed],
+  ...LOGIN_STEPS,
+];
+
+/** GET sso/init/?sp=<entityID>&next=<url>: IdP-initiated login (saml-profiles §4.1.5). */
+const INIT_STEPS: Steps = [
+  ["hold an unsolicited request to the SP's default ACS, RelayState = next (allowIdpInitiated)", holdInitiated],
+  ...LOGIN_STEPS,
+];
+
+/** POST sso/consent/: the user's answer to the consent page. */
+const CONSENT_ANSWER_STEPS: Steps = [
+  ['take the pending consent by its single-use key, in the browser that was asked', takeConsentAnswer],
+  ['find the SP of the pending request', findPendingSp],
+  ['Decline: RequestDenied (saml-core §3.2.2.2)', refuseDeclined],
+  ['Accept by the user asked: remember if asked, go on with consent (what changed: ask again)', acceptConsent],
+  ...LOGIN_STEPS,
 ];
 
 export async function singleSignOn<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  const state: SsoState<U> = { ctx, rt };
-  for (const [, step] of SSO_STEPS) await step(state);
+  await runSteps(start(ctx, rt), SSO_STEPS);
 }
 
-/** The verified request becomes a pending one; a cross-site POST first hops to a same-site GET. */
-async function continueLogin<U extends IdpUser>(state: SsoState<U>): Promise<void> {
-  const { ctx, rt } = state;
-  const sp = need(state, 'sp');
-  const request = need(state, 'request');
-  const pending: PendingRequest = {
-    sp: sp.sp.index,
-    spEntityId: sp.entity.entityId,
-    requestId: request.id,
-    acs: need(state, 'acs'),
-    relayState: state.relayState,
-    forceAuthn: request.forceAuthn,
-    isPassive: request.isPassive,
-    format: negotiateFormat(sp.sp.settings.nameIdFormat ?? 'persistent', request.nameIdPolicy?.format) ?? null,
-    createdAt: rt.clock(),
-    logins: 0,
-  };
-  // saml-core §3.3.2.2.1: an exact RequestedAuthnContext we do not satisfy is NoAuthnContext.
-  const requested = request.requestedAuthnContext;
-  if (requested && requested.comparison === 'exact' && requested.classRefs.length > 0 && !requested.classRefs.includes(authnContextOf(rt, sp))) {
-    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.noAuthnContext]);
-  }
-  if (ctx.method === 'POST') {
-    // The SP's form post is cross-site: SameSite=Lax cookies (the app's session, ours) are not
-    // sent with it. A 303 to a GET of this site brings them.
-    const key = await savePending(ctx, rt, pending);
-    ctx.status = 303;
-    ctx.redirect(`${rt.urls.resume}?k=${key}`);
-    return;
-  }
-  await proceed(ctx, rt, pending);
-}
-
-/** GET sso/resume/?k=…: back from the login page (or the POST hop), in the same browser. */
 export async function resumeLogin<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  const pending = await takePending(rt, readQuery(ctx).get('k'));
-  if (!pending) fail('IN_RESPONSE_TO_MISMATCH', 'no pending request under this key (expired or already used)');
-  if (!pending.browser || !rt.sessions.isSameBrowser(ctx, pending.browser)) fail('LOGIN_BROWSER_MISMATCH', 'pending request resumed in another browser');
-  await proceed(ctx, rt, pending);
+  await runSteps(start(ctx, rt), RESUME_STEPS);
 }
 
-/**
- * GET sso/init/?sp=<entityID>&next=<url>: IdP-initiated login (saml-profiles §4.1.5), an
- * unsolicited Response to the SP's default ACS with RelayState = next.
- */
 export async function initiateLogin<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  const query = readQuery(ctx);
-  const sp = await rt.spByEntityId(query.get('sp') ?? '');
-  if (sp.sp.settings.allowIdpInitiated === false) fail('UNSOLICITED_RESPONSE', 'IdP-initiated login is off for this SP');
-  const acs = findDefaultEndpoint(sp.descriptor.assertionConsumerServices, responseBindings(rt.settings.artifactResolution ?? false));
-  if (!acs) fail('METADATA_INVALID', 'SP metadata has no AssertionConsumerService we can answer on');
-  const next = query.get('next');
-  if (next !== undefined && next.length > 2048) fail('BINDING_INVALID', 'next too long');
-  await proceed(ctx, rt, {
-    sp: sp.sp.index,
-    spEntityId: sp.entity.entityId,
-    acs: { binding: acs.binding, location: acs.location },
-    relayState: next,
-    forceAuthn: false,
-    isPassive: false,
-    format: sp.sp.settings.nameIdFormat ?? 'persistent',
-    createdAt: rt.clock(),
-    logins: 0,
-  });
+  await runSteps(start(ctx, rt), INIT_STEPS);
+}
+
+export async function answerConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
+  await runSteps(start(ctx, rt), CONSENT_ANSWER_STEPS);
+}
+
+function start<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): SsoState<U> {
+  return { ctx, rt };
 }

@@ -1,56 +1,54 @@
-import {
-  AUTHN_CONTEXT,
-  BINDING,
-  KEY_TRANSPORT,
-  STATUS,
-  buildResponse,
-  createArtifact,
-  encodePostForm,
-  fail,
-  isBlockEncryptionAllowed,
-  postFormCsp,
-  serializeXml,
-  type EncryptOptions,
-  type MetadataKey,
-  type SignOptions,
-} from '@koa-mellon/saml';
-import type { Context } from 'koa';
+import { AUTHN_CONTEXT, KEY_TRANSPORT, STATUS, buildResponse, fail, isBlockEncryptionAllowed, type EncryptOptions, type MetadataKey } from '@koa-mellon/saml';
 import { releaseAttributes } from '../attributes.js';
 import { nameIdFor } from '../nameid.js';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
-import type { IdpSessionRecord } from '../state/sessions.js';
+import { signingOptions } from '../signing.js';
 import type { IdpUser } from '../settings/types.js';
-import type { PendingRequest } from './pending.js';
+import { need, type SsoState } from './context.js';
+import { refuse, type Exit } from './exit.js';
 
-/** How long an artifact waits for the SP's ArtifactResolve (saml-bindings §3.6.5: short). */
-export const ARTIFACT_TTL_MS = 5 * 60 * 1000;
+/**
+ * The NameID for this SP in the format the pending request settled (saml-core §3.4.1.1): a user
+ * with no value for it gets InvalidNameIDPolicy.
+ */
+export async function chooseNameId<U extends IdpUser>(state: SsoState<U>): Promise<Exit> {
+  const { rt } = state;
+  const { sp, entity } = need(state, 'sp');
+  const pending = need(state, 'pending');
+  const visits = await rt.sessions.visits(need(state, 'session'));
+  state.visits = visits;
+  const nameId = pending.format && nameIdFor({ format: pending.format, user: need(state, 'user'), sp: sp.settings, spEntityId: entity.entityId, idpEntityId: rt.urls.entityId, secret: rt.settings.secret, visits });
+  if (!nameId) {
+    rt.logger.warn({ sp: entity.entityId, format: pending.format }, 'koa-mellon idp: user has no value for the NameID format');
+    return refuse(STATUS.responder, STATUS.invalidNameIdPolicy);
+  }
+  state.nameId = nameId;
+  return undefined;
+}
 
-/** What the ArtifactResolutionService hands out, once, to the SP it was issued for. */
-export interface StoredArtifact {
-  readonly sp: string;
-  readonly xml: string;
+/** The SP is recorded in the IdP session, for single logout; a session ended meanwhile is AuthnFailed. */
+export async function recordVisit<U extends IdpUser>(state: SsoState<U>): Promise<Exit> {
+  const { rt } = state;
+  const spEntityId = need(state, 'sp').entity.entityId;
+  const visit = await rt.sessions.recordVisit(need(state, 'session'), { entityId: spEntityId, nameId: need(state, 'nameId') }, need(state, 'visits'));
+  if (visit === 'ended') {
+    rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session ended while the assertion was being issued');
+    return refuse(STATUS.responder, STATUS.authnFailed);
+  }
+  if (visit === 'full') rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session holds too many SP visits; single logout will not reach this one');
+  return undefined;
 }
 
 /**
- * Issues the assertion: NameID, released attributes, AuthnStatement from the IdP session; signed
- * (assertion by default), encrypted when the SP wants it, delivered to the verified ACS; and the
- * SP is recorded in the session for single logout.
+ * The Response with its assertion: NameID, released attributes, AuthnStatement from the IdP
+ * session; signed (assertion by default), encrypted when the SP wants it.
  */
-export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U, session: IdpSessionRecord): Promise<void> {
+export async function buildAssertion<U extends IdpUser>(state: SsoState<U>): Promise<void> {
+  const { rt } = state;
+  const sp = need(state, 'sp');
+  const pending = need(state, 'pending');
+  const session = need(state, 'session');
   const settings = sp.sp.settings;
-  const spEntityId = sp.entity.entityId;
-  const visits = await rt.sessions.visits(session);
-  const nameId = pending.format && nameIdFor({ format: pending.format, user, sp: settings, spEntityId, idpEntityId: rt.urls.entityId, secret: rt.settings.secret, visits });
-  if (!nameId) {
-    rt.logger.warn({ sp: spEntityId, format: pending.format }, 'koa-mellon idp: user has no value for the NameID format');
-    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.invalidNameIdPolicy]);
-  }
-  const visit = await rt.sessions.recordVisit(session, { entityId: spEntityId, nameId }, visits);
-  if (visit === 'ended') {
-    rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session ended while the assertion was being issued');
-    return sendStatus(ctx, rt, sp, pending, [STATUS.responder, STATUS.authnFailed]);
-  }
-  if (visit === 'full') rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: the IdP session holds too many SP visits; single logout will not reach this one');
   const now = rt.clock();
   const lifetime = (settings.sessionLifetime ?? rt.sessionLifetime) * 1000;
   const { document, assertionId } = buildResponse({
@@ -58,13 +56,13 @@ export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRun
     destination: pending.acs.location,
     inResponseTo: pending.requestId,
     assertion: {
-      audience: spEntityId,
-      nameId,
+      audience: sp.entity.entityId,
+      nameId: need(state, 'nameId'),
       authnInstant: session.authnInstant,
       sessionIndex: session.sessionIndex,
       sessionNotOnOrAfter: Math.min(session.expiresAt, now + lifetime),
       authnContextClassRef: authnContextOf(rt, sp),
-      attributes: await releaseAttributes(settings.attributes, user, sp.info),
+      attributes: await releaseAttributes(settings.attributes, need(state, 'user'), sp.info),
     },
     signing: signingOptions(rt),
     signAssertion: settings.signAssertion ?? true,
@@ -73,37 +71,13 @@ export async function issueAssertion<U extends IdpUser>(ctx: Context, rt: IdpRun
     lifetime: rt.settings.responseLifetime,
     clock: rt.clock,
   });
-  rt.logger.info({ sp: spEntityId, assertionId, requestId: pending.requestId }, 'koa-mellon idp: assertion issued');
-  await deliver(ctx, rt, sp, pending, document);
-}
-
-/** An error Response (no assertion), signed, to the verified ACS: NoPassive, RequestDenied... */
-export async function sendStatus<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, codes: readonly string[]): Promise<void> {
-  const { document } = buildResponse({
-    issuer: rt.urls.entityId,
-    destination: pending.acs.location,
-    inResponseTo: pending.requestId,
-    status: { codes },
-    signing: signingOptions(rt),
-    signResponse: true,
-    clock: rt.clock,
-  });
-  rt.logger.info({ sp: sp.entity.entityId, status: codes, requestId: pending.requestId }, 'koa-mellon idp: error response sent');
-  await deliver(ctx, rt, sp, pending, document);
+  rt.logger.info({ sp: sp.entity.entityId, assertionId, requestId: pending.requestId }, 'koa-mellon idp: assertion issued');
+  state.response = document;
 }
 
 /** The class the SP is told (per SP, else global, else PasswordProtectedTransport). */
 export function authnContextOf<U extends IdpUser>(rt: IdpRuntime<U>, sp: SpMetadata<U>): string {
   return sp.sp.settings.authnContextClassRef ?? rt.settings.authnContextClassRef ?? AUTHN_CONTEXT.passwordProtectedTransport;
-}
-
-export function signingOptions<U extends IdpUser>(rt: IdpRuntime<U>): SignOptions {
-  const key = rt.keys.signingKey;
-  return {
-    privateKey: key,
-    certificate: rt.keys.signingCertificate,
-    ...(key.asymmetricKeyType === 'rsa' && rt.settings.signatureAlgorithm ? { signatureAlgorithm: rt.settings.signatureAlgorithm } : {}),
-  };
 }
 
 /**
@@ -123,26 +97,4 @@ function encryptionFor<U extends IdpUser>(sp: SpMetadata<U>): EncryptOptions | u
     keyTransport: transport,
     certificate: key.certificate?.raw.toString('base64'),
   };
-}
-
-/**
- * saml-bindings §3.5 (HTTP-POST: an auto-submitting form) or §3.6 (HTTP-Artifact: the message
- * waits here, single use, and the browser carries only its artifact).
- */
-async function deliver<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, document: Document): Promise<void> {
-  const xml = serializeXml(document);
-  ctx.set('Cache-Control', 'no-store');
-  if (pending.acs.binding === BINDING.artifact) {
-    const { artifact, messageHandle } = createArtifact(rt.urls.entityId, 0);
-    const stored: StoredArtifact = { sp: sp.entity.entityId, xml };
-    await rt.stores.atomic.setIfAbsent(`art:${messageHandle.toString('hex')}`, stored, ARTIFACT_TTL_MS);
-    const url = new URL(pending.acs.location);
-    url.searchParams.set('SAMLart', artifact);
-    if (pending.relayState !== undefined) url.searchParams.set('RelayState', pending.relayState);
-    ctx.redirect(url.href);
-    return;
-  }
-  ctx.set('Content-Security-Policy', postFormCsp());
-  ctx.type = 'html';
-  ctx.body = encodePostForm({ url: pending.acs.location, parameter: 'SAMLResponse', xml, relayState: pending.relayState });
 }

@@ -56,23 +56,6 @@ export async function takePending<U extends IdpUser>(rt: IdpRuntime<U>, key: str
   return rt.stores.atomic.take<PendingRequest>(`p:${key}`);
 }
 
-/** The URL the app's login page sends the user back to: a path when both share an origin. */
-export function resumeUrl<U extends IdpUser>(rt: IdpRuntime<U>, key: string): string {
-  const url = new URL(rt.urls.resume);
-  url.searchParams.set('k', key);
-  const login = new URL(rt.settings.loginUrl, rt.urls.base);
-  return login.origin === url.origin ? `${url.pathname}${url.search}` : url.href;
-}
-
-/** The app's login page with `next` (and `forceAuthn=1` when the SP demands a fresh login). */
-export function loginRedirect<U extends IdpUser>(rt: IdpRuntime<U>, key: string, forceAuthn: boolean): string {
-  const relative = !/^[a-z][a-z0-9+.-]*:/i.test(rt.settings.loginUrl);
-  const url = new URL(rt.settings.loginUrl, rt.urls.base.origin);
-  url.searchParams.set('next', resumeUrl(rt, key));
-  if (forceAuthn) url.searchParams.set('forceAuthn', '1');
-  return relative ? `${url.pathname}${url.search}` : url.href;
-}
-
 /**
  * The SP a pending request was verified for, with its current metadata. Metadata refreshed while
  * the request waited must still name the same entity: the Audience and the ACS belong together.
@@ -84,3 +67,4 @@ export async function spOfPending<U extends IdpUser>(rt: IdpRuntime<U>, pending:
   if (sp.entity.entityId !== pending.spEntityId) fail('ENTITY_NOT_FOUND', 'the SP metadata changed entityID while the request waited');
   return sp;
 }
+
