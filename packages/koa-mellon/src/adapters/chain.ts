@@ -1,5 +1,7 @@
 import { ConfigError } from '@koa-mellon/saml';
+import { NAMEID_FORMAT } from '@koa-mellon/saml';
 import { INACTIVE_ACCOUNT_MESSAGE, NO_ACCOUNT_MESSAGE } from './messages.js';
+import { singleString } from './read-attributes.js';
 import { PermissionDenied, type Adapter, type AdapterSpec, type IdpContext, type MellonAttributes, type User } from './types.js';
 
 /** The adapters of one `createMellon`, instantiated once, in order. */
@@ -56,11 +58,21 @@ export async function runAdapterChain(chain: AdapterChain, idp: IdpContext, attr
       break;
     }
   }
-  if (user === undefined) throw new PermissionDenied(NO_ACCOUNT_MESSAGE);
+  if (user === undefined) throw new PermissionDenied(NO_ACCOUNT_MESSAGE, noAccountReason(idp, attributes));
   for (const adapter of chain.adapters) {
     await adapter.provision?.(user, idp, attributes);
   }
   // Checked last, like django-mellon's view after authenticate(): a provision step may (de)activate.
   if (!user.isActive) throw new PermissionDenied(INACTIVE_ACCOUNT_MESSAGE);
   return user;
+}
+
+/**
+ * Why nobody was found, for the log, when the cause is the common first-use one: a transient
+ * NameID (SimpleSAMLphp's default for an SP read from XML metadata, Shibboleth's) keys no account,
+ * and no `transientFederationAttribute` says which attribute does.
+ */
+function noAccountReason(idp: IdpContext, attributes: MellonAttributes): string | undefined {
+  if (singleString(attributes, 'name_id_format') !== NAMEID_FORMAT.transient || idp.transientFederationAttribute !== undefined) return undefined;
+  return 'The IdP sent a transient NameID (a new value at every login), which cannot identify an account, and transientFederationAttribute is not set. Fix one of: ask the IdP for a persistent NameID (list it in nameIdFormats so it appears in our metadata, or set nameIdPolicyFormat), or set transientFederationAttribute to an attribute that identifies the user.';
 }

@@ -95,8 +95,9 @@ export class PermissionDenied extends MellonError {
   override readonly name = 'PermissionDenied';
   /** Shown to the user as is: never put wire data in it. */
   readonly publicMessage: string;
-  constructor(publicMessage = 'You are not allowed to sign in to this application.') {
-    super('PERMISSION_DENIED' satisfies MellonErrorCode, publicMessage);
+  /** `reason`, when given, is for the operator's log only (the message); the user sees `publicMessage`. */
+  constructor(publicMessage = 'You are not allowed to sign in to this application.', reason?: string) {
+    super('PERMISSION_DENIED' satisfies MellonErrorCode, reason === undefined ? publicMessage : `${publicMessage} ${reason}`);
     this.publicMessage = publicMessage;
   }
 }

@@ -58,6 +58,23 @@ describe('koa-mellon with real IdP output', () => {
     });
   });
 
+  describe('a transient NameID without transientFederationAttribute (SimpleSAMLphp\'s default)', () => {
+    it('is refused, and the log line says why and names both fixes', async () => {
+      sp = await TestSp.start('', { logger: recordingLogger(lines) });
+      const response = await sp.login({ nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient', nameId: '_5f2a9c' });
+      expect(((await response.json()) as { error: string }).error).to.equal('PERMISSION_DENIED');
+      const refusal = lines.find((line) => line.fields['code'] === 'PERMISSION_DENIED');
+      expect(String(refusal?.fields['reason'])).to.include('transient NameID').and.include('nameIdFormats').and.include('transientFederationAttribute');
+    });
+
+    it('a persistent NameID that finds nobody (provision: false) is not blamed on the NameID', async () => {
+      sp = await TestSp.start('', { logger: recordingLogger(lines), provision: false });
+      await sp.login();
+      const refusal = lines.find((line) => line.fields['code'] === 'PERMISSION_DENIED');
+      expect(String(refusal?.fields['reason'])).to.not.include('transient');
+    });
+  });
+
   describe('NameID white space', () => {
     it('"alice-1234 " and "alice-1234", two signed identities, are two accounts', async () => {
       sp = await TestSp.start('', { usernameTemplate: '{attributes[mail][0]}' });
