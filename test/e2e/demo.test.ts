@@ -104,6 +104,21 @@ describe('the demo (npm run demo) in Chromium', function () {
     });
   }
 
+  it('Decline on the consent page: Stats says the sign-in was declined, with a way back', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInToAcme(page, 'alice', 'wonderland');
+    await Promise.all([page.waitForURL(url('IDP_PORT', '/saml/sso/init/**')), page.click('#statistics')]);
+    await Promise.all([page.waitForURL(new RegExp(`^${url('STATS_PORT')}`)), page.click('button[value=decline]')]);
+    const body = (await page.textContent('body')) ?? '';
+    expect(body).to.include('You declined to share your information').and.include('STATUS_NOT_SUCCESS');
+    expect(await page.getAttribute('a', 'href')).to.be.a('string');
+    await screenshot(page, 'demo-stats-declined');
+    await page.goto(url('STATS_PORT'));
+    expect(await page.textContent('body')).to.include('Not signed in');
+    await context.close();
+  });
+
   it('logs one readable line per SAML step', () => {
     expect(output).to.match(/\[acme\] AuthnRequest sent/).and.match(/\[acme\] response verified/).and.match(/\[acme\] user logged in/);
   });

@@ -1,4 +1,4 @@
-import type { MellonErrorCode } from '@koa-mellon/saml';
+import { STATUS, StatusError, type MellonError, type MellonErrorCode } from '@koa-mellon/saml';
 
 /**
  * The fixed public text per code: nothing from the request is ever shown. Internal detail goes to
@@ -39,4 +39,17 @@ export function publicMessage(code: MellonErrorCode): string {
     default:
       return 'The sign-in message could not be accepted. Please sign in again.';
   }
+}
+
+/** What the IdP answers when the user said no on its consent page (saml-core §3.2.2.2). */
+const DECLINED_MESSAGE = 'You declined to share your information with this application at the identity provider, so you are not signed in. You can sign in again and accept.';
+
+/**
+ * The public text for a refusal, refined where the user's own choice is the cause: a RequestDenied
+ * status (Decline on the IdP's consent page) is not "the identity provider did not sign you in".
+ * Status codes are fixed URNs we match, never text we echo.
+ */
+export function publicMessageOf(err: MellonError): string {
+  if (err instanceof StatusError && err.statusCodes.includes(STATUS.requestDenied)) return DECLINED_MESSAGE;
+  return publicMessage(err.code);
 }

@@ -10,7 +10,7 @@ import { startLogin } from './login.js';
 import { logout } from './logout.js';
 import { metadata } from './metadata.js';
 import { renderError, createTransportGuard, isSoapRequest, logUnexpected } from '@koa-mellon/web';
-import { publicMessage } from '../errors/messages.js';
+import { publicMessage, publicMessageOf } from '../errors/messages.js';
 
 /**
  * The router mounted under baseUrl's path, as django-mellon's urls: login/ (GET starts SSO, POST is
@@ -49,7 +49,7 @@ function handleError(ctx: Context, rt: Runtime, err: unknown): void {
   const redirectAfter = rt.global.settings.errorRedirectAfterTimeout;
   if (err instanceof MellonError) {
     rt.logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
-    const message = err instanceof PermissionDenied ? err.publicMessage : publicMessage(err.code);
+    const message = err instanceof PermissionDenied ? err.publicMessage : publicMessageOf(err);
     renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message });
     return;
   }
