@@ -62,7 +62,7 @@ export async function startLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntim
 }
 
 /** Sends the next SP its LogoutRequest through the browser; when none is left, finishes. */
-export async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
+async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
   let current = run;
   for (const target of run.remaining) {
     current = { ...current, remaining: current.remaining.slice(1) };

@@ -40,7 +40,7 @@ export async function checkConsent<U extends IdpUser>(state: SsoState<U>): Promi
  * without one, SPs with `askConsent` ask. 'ask' is answered by a remembered consent that covers
  * every attribute name released now: a new attribute asks again, new values of the same do not.
  */
-export async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U): Promise<'release' | 'deny' | 'ask'> {
+async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U): Promise<'release' | 'deny' | 'ask'> {
   // The hook is asked every time (access may have been revoked while the page was open).
   const answer = rt.settings.consent ? await rt.settings.consent(ctx, sp.info, user) : (sp.sp.settings.askConsent ?? rt.settings.askConsent ?? false) ? 'ask' : true;
   if (answer === true) return 'release';
@@ -90,13 +90,13 @@ export function consentKey(userId: string, spEntityId: string): string {
 }
 
 /** mdui:DisplayName, else the Organization's display name (English first), else the entityID. */
-export function spDisplayName<U extends IdpUser>(sp: SpMetadata<U>): string {
+function spDisplayName<U extends IdpUser>(sp: SpMetadata<U>): string {
   const pick = (names: readonly LocalizedString[] | undefined) => names?.find((name) => name.lang.startsWith('en'))?.value ?? names?.[0]?.value;
   return pick(sp.descriptor.ui?.displayNames) ?? pick(sp.entity.organization?.displayNames) ?? sp.entity.entityId;
 }
 
 /** The built-in page: plain HTML, every value escaped, no script. */
-export function defaultConsentPage<U extends IdpUser>(view: ConsentView<U>): string {
+function defaultConsentPage<U extends IdpUser>(view: ConsentView<U>): string {
   const rows = view.attributes
     .map((attribute) => `<tr><th scope="row">${escapeHtml(attribute.friendlyName ?? attribute.name)}</th><td>${attribute.values.map(escapeHtml).join('<br>')}</td></tr>`)
     .join('');

@@ -40,7 +40,7 @@ export async function requireUser<U extends IdpUser>(state: SsoState<U>): Promis
 }
 
 /** The URL the app's login page sends the user back to: a path when both share an origin. */
-export function resumeUrl<U extends IdpUser>(rt: IdpRuntime<U>, key: string): string {
+function resumeUrl<U extends IdpUser>(rt: IdpRuntime<U>, key: string): string {
   const url = new URL(rt.urls.resume);
   url.searchParams.set('k', key);
   const login = new URL(rt.settings.loginUrl, rt.urls.base);
@@ -48,7 +48,7 @@ export function resumeUrl<U extends IdpUser>(rt: IdpRuntime<U>, key: string): st
 }
 
 /** The app's login page with `next` (and `forceAuthn=1` when the SP demands a fresh login). */
-export function loginRedirect<U extends IdpUser>(rt: IdpRuntime<U>, key: string, forceAuthn: boolean): string {
+function loginRedirect<U extends IdpUser>(rt: IdpRuntime<U>, key: string, forceAuthn: boolean): string {
   const relative = !/^[a-z][a-z0-9+.-]*:/i.test(rt.settings.loginUrl);
   const url = new URL(rt.settings.loginUrl, rt.urls.base.origin);
   url.searchParams.set('next', resumeUrl(rt, key));

@@ -19,7 +19,7 @@ export function handleIdpError(ctx: Context, logger: IdpLogger, continueUrl: str
   renderIdpError(ctx, 'INTERNAL_ERROR', continueUrl);
 }
 
-export function renderIdpError(ctx: Context, code: MellonErrorCode, continueUrl: string): void {
+function renderIdpError(ctx: Context, code: MellonErrorCode, continueUrl: string): void {
   renderError(ctx, code, { continueUrl, redirectAfter: 0, message: publicMessage(code) });
 }
 

@@ -163,7 +163,7 @@ function decodeValue<T>(json: string | undefined): T | undefined {
  * The deadline matters: a client waiting for a server that does not answer would otherwise hold
  * the request (and the login) forever. A MellonError from the backend is already an answer.
  */
-export async function withDeadline<T>(fn: () => Promise<T>, timeoutMs: number | undefined): Promise<T> {
+async function withDeadline<T>(fn: () => Promise<T>, timeoutMs: number | undefined): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const attempt = Promise.resolve().then(fn);
   const deadline =
