@@ -99,7 +99,7 @@ describe('fuzz: logout/ (IdP LogoutRequest and LogoutResponse, Redirect and POST
   let strict: FuzzSp;
   let permissive: FuzzSp;
   let origins: Map<string, string>;
-  const loggedIn = new Map<FuzzSp, { state: Map<string, string>; cookies: Map<string, string> }>();
+  const loggedIn = new Map<FuzzSp, { state: ReturnType<FuzzSp['snapshot']>; cookies: Map<string, string> }>();
 
   before(requireXmlsec);
   before(async () => {
@@ -117,7 +117,7 @@ describe('fuzz: logout/ (IdP LogoutRequest and LogoutResponse, Redirect and POST
   });
 
   /** Logs alice in (SP-initiated, a clean response) and keeps that state to start each case from. */
-  async function logIn(sp: FuzzSp): Promise<{ state: Map<string, string>; cookies: Map<string, string> }> {
+  async function logIn(sp: FuzzSp): Promise<{ state: ReturnType<FuzzSp['snapshot']>; cookies: Map<string, string> }> {
     sp.reset();
     const browser = new Browser(origins);
     const start = await browser.send(`${sp.mellon.urls.login}?next=/dashboard`);
@@ -159,7 +159,7 @@ describe('fuzz: logout/ (IdP LogoutRequest and LogoutResponse, Redirect and POST
 
   async function runCase(c: LogoutCase, tally: Tally): Promise<void> {
     const sp = c.sp === 'strict' ? strict : permissive;
-    const start = loggedIn.get(sp) as { state: Map<string, string>; cookies: Map<string, string> };
+    const start = loggedIn.get(sp) as { state: ReturnType<FuzzSp['snapshot']>; cookies: Map<string, string> };
     sp.restore(start.state);
     sp.warnings.length = 0;
     const browser = new Browser(origins);

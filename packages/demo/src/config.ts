@@ -7,6 +7,8 @@ export interface DemoConfig {
   readonly acmePort: number;
   readonly statsPort: number;
   readonly redisUrl?: string | undefined;
+  /** PostgreSQL for every store (the tables are made at start-up, as `koa-mellon migrate` does). */
+  readonly databaseUrl?: string | undefined;
   readonly debug: boolean;
   readonly dataDir: string;
 }
@@ -27,6 +29,7 @@ export function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
     acmePort: port(PORT_VARIABLES.acmePort, 4001),
     statsPort: port(PORT_VARIABLES.statsPort, 4002),
     redisUrl: env['REDIS_URL'] || undefined,
+    databaseUrl: env['DATABASE_URL'] || undefined,
     debug: env['DEMO_DEBUG'] === '1',
     dataDir: resolve(env['DEMO_DATA_DIR'] || '.demo-data'),
   };

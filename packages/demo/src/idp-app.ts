@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type { Keyv } from 'keyv';
+import type { StateStore } from '@koa-mellon/web';
 import { createIdp, type Idp } from '@koa-mellon/idp';
 import { esc, page } from './html.js';
 import { demoKeyPair } from './keys.js';
@@ -16,7 +16,7 @@ export interface IdpAppOptions {
    * user is asked to consent before each gets the attributes.
    */
   readonly serviceProviders: readonly { readonly metadataUrl: string; readonly askConsent: boolean }[];
-  readonly store?: Keyv | undefined;
+  readonly store?: StateStore | undefined;
   readonly debug: boolean;
 }
 

@@ -2,12 +2,12 @@
  * koa-mellon's demo, on embedded defaults: `npm run demo`. In one process on 127.0.0.1: an IdP
  * (@koa-mellon/idp) with a login form and two users, "Acme App" and "Stats" (two koa-mellon SPs).
  * Keys are made on first run in .demo-data/ (git-ignored); metadata is exchanged over the metadata
- * URLs; REDIS_URL switches every store to Redis.
+ * URLs; REDIS_URL or DATABASE_URL switches every store to Redis or PostgreSQL.
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type Koa from 'koa';
-import { createRedisStore } from 'koa-mellon';
+import { createPostgresStore, createRedisStore, migratePostgres, type StateStore } from 'koa-mellon';
 import { acmePages } from './acme.js';
 import { PORT_VARIABLES, readConfig, type DemoConfig } from './config.js';
 import { createIdpApp } from './idp-app.js';
@@ -18,10 +18,17 @@ import { DEMO_USERS } from './users.js';
 async function main(config: DemoConfig): Promise<void> {
   const origin = (port: number) => `http://${config.host}:${port}`;
   const idpOrigin = origin(config.idpPort);
-  const store = (namespace: string) => (config.redisUrl ? createRedisStore(config.redisUrl, { namespace }) : undefined);
+  const stores: StateStore[] = [];
+  // Each app has its own prefix on the shared server, as apps sharing one Redis or database must.
+  const store = async (prefix: string): Promise<StateStore | undefined> => {
+    const opened = config.redisUrl ? await createRedisStore({ url: config.redisUrl, prefix }) : config.databaseUrl ? await createPostgresStore({ connectionString: config.databaseUrl, prefix }) : undefined;
+    if (opened) stores.push(opened);
+    return opened;
+  };
+  if (config.databaseUrl) await migrateDatabase(config.databaseUrl);
   const idpMetadataUrl = `${idpOrigin}/saml/metadata/`;
   const common = { idpMetadataUrl, dataDir: config.dataDir, debug: config.debug };
-  const stats = createSpApp({ ...common, name: 'stats', displayName: 'Stats', origin: origin(config.statsPort), store: store('demo-stats'), allowIdpInitiated: true, pages: statsPages() });
+  const stats = createSpApp({ ...common, name: 'stats', displayName: 'Stats', origin: origin(config.statsPort), store: await store('demo-stats'), allowIdpInitiated: true, pages: statsPages() });
   const { app: idpApp, idp } = createIdpApp({
     origin: idpOrigin,
     dataDir: config.dataDir,
@@ -30,24 +37,24 @@ async function main(config: DemoConfig): Promise<void> {
       { metadataUrl: `${origin(config.acmePort)}/saml/metadata/`, askConsent: false },
       { metadataUrl: stats.mellon.urls.metadata, askConsent: true },
     ],
-    store: store('demo-idp'),
+    store: await store('demo-idp'),
     debug: config.debug,
   });
-  const acme = createSpApp({ ...common, name: 'acme', displayName: 'Acme App', origin: origin(config.acmePort), store: store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
+  const acme = createSpApp({ ...common, name: 'acme', displayName: 'Acme App', origin: origin(config.acmePort), store: await store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
 
   const servers = [
     await listen(idpApp, config, 'idpPort'),
     await listen(acme.app, config, 'acmePort'),
     await listen(stats.app, config, 'statsPort'),
   ];
-  console.log(`koa-mellon demo is running (state: ${config.redisUrl ? 'Redis' : 'in memory'}, keys in ${config.dataDir})
+  console.log(`koa-mellon demo is running (state: ${config.redisUrl ? 'Redis' : config.databaseUrl ? 'PostgreSQL' : 'in memory'}, keys in ${config.dataDir})
 
   Acme App   ${origin(config.acmePort)}/      <- open this
   Stats      ${origin(config.statsPort)}/
   IdP        ${idpOrigin}/
 
   Users: ${DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}
-  Ports: ${Object.values(PORT_VARIABLES).join(', ')}; host: HOST; REDIS_URL; DEMO_DEBUG=1 logs decoded messages.
+  Ports: ${Object.values(PORT_VARIABLES).join(', ')}; host: HOST; REDIS_URL or DATABASE_URL; DEMO_DEBUG=1 logs decoded messages.
 `);
 
   const stop = async () => {
@@ -60,10 +67,22 @@ async function main(config: DemoConfig): Promise<void> {
       server.close();
       await once(server, 'close');
     }));
+    for (const opened of stores) await opened.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+}
+
+/** The state tables, made as `koa-mellon migrate --postgres URL` makes them (a demo has no deploy step). */
+async function migrateDatabase(connectionString: string): Promise<void> {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString, max: 1 });
+  try {
+    await migratePostgres(pool);
+  } finally {
+    await pool.end();
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import Koa from 'koa';
-import type { Keyv } from 'keyv';
+import type { StateStore } from 'koa-mellon';
 import { createMellon, type Mellon } from 'koa-mellon';
 import { demoKeyPair } from './keys.js';
 import { demoLogger } from './log.js';
@@ -10,7 +10,7 @@ export interface SpAppOptions {
   readonly origin: string;
   readonly idpMetadataUrl: string;
   readonly dataDir: string;
-  readonly store?: Keyv | undefined;
+  readonly store?: StateStore | undefined;
   readonly debug: boolean;
   /** Accept IdP-initiated logins (Stats is reached from the IdP's Statistics link). */
   readonly allowIdpInitiated?: boolean;

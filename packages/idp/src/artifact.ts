@@ -36,7 +36,7 @@ export async function resolveArtifact<U extends IdpUser>(ctx: Context, rt: IdpRu
   const artifact = parseArtifact(resolve.artifact);
   let xml: string | undefined;
   if (artifact.sourceId.equals(artifactSourceId(rt.urls.entityId))) {
-    const stored = await rt.stores.atomic.take<StoredArtifact>(`art:${artifact.messageHandle.toString('hex')}`);
+    const stored = await rt.stores.requests.take<StoredArtifact>(`art:${artifact.messageHandle.toString('hex')}`);
     if (stored && stored.sp !== sp.entity.entityId) rt.logger.warn({ sp: sp.entity.entityId }, 'koa-mellon idp: artifact asked for by another SP; destroyed');
     xml = stored?.sp === sp.entity.entityId ? stored.xml : undefined;
   }

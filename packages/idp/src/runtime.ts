@@ -17,7 +17,7 @@ import type { IdpLogger, IdpSettings, IdpUser, ServiceProviderInfo, ServiceProvi
 import { validateIdpSettings } from './settings/validate.js';
 import { createIdpStores, type IdpStores } from './state/store.js';
 import { IdpSessions } from './state/sessions.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS } from '@koa-mellon/web';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, type StateStore } from '@koa-mellon/web';
 
 /** One configured SP, resolved at start-up; its metadata is read through `source`. */
 export interface ResolvedSp<U extends IdpUser = IdpUser> {
@@ -118,11 +118,12 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
     return { sp, entity, descriptor, info: { index: sp.index, entityId: entity.entityId, descriptor } };
   };
 
-  const stores = createIdpStores(settings.store);
+  // A store made here is closed here; a store the app gave is the app's to close.
+  const ownStore = settings.store === undefined ? createMemoryStore({ logger }) : undefined;
+  const stores = createIdpStores(settings.store ?? (ownStore as StateStore));
   const cookie = settings.cookie ?? {};
   const sessions = new IdpSessions(
     stores.sessions,
-    stores.atomic,
     { name: cookie.name ?? 'idp.sid', path: base.pathname, secure: cookie.secure ?? base.protocol === 'https:', sameSite: cookie.sameSite ?? 'lax', domain: cookie.domain },
     clock,
   );
@@ -161,6 +162,7 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
     },
     close() {
       for (const sp of sps) sp.source.close();
+      if (ownStore) void ownStore.close();
     },
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Keyv } from 'keyv';
+import { createMemoryStore } from '@koa-mellon/web';
 import { STATUS } from '@koa-mellon/saml';
 import type { ConsentView } from '@koa-mellon/idp';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
@@ -82,7 +82,7 @@ describe('@koa-mellon/idp consent page', () => {
   });
 
   it('a remembered consent covers the same attribute names only: releasing a new one asks again', async () => {
-    const store = new Keyv();
+    const store = createMemoryStore();
     await start({ settings: { store } });
     await answer(await toConsentPage(), 'accept', true);
     // The same IdP, restarted with one more attribute for this SP, on the same store.

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import type { Context } from 'koa';
-import { Keyv } from 'keyv';
 import { NAMEID_FORMAT } from '@koa-mellon/saml';
-import { createRedisStore } from 'koa-mellon';
-import { TestRedis } from '../../../test/helpers/redis.js';
+import { createMemoryStore, type StateStore } from '@koa-mellon/web';
+import { SHARED_BACKENDS, type SharedStateServer } from '../../../test/helpers/shared-state.js';
 import { createIdpStores } from '../src/state/store.js';
 import { IdpSessions, MAX_VISITS, type IdpSessionRecord, type VisitedSp } from '../src/state/sessions.js';
 
@@ -19,9 +18,8 @@ function visit(entityId: string, value = `nid-${entityId}`): VisitedSp {
   return { entityId, nameId: { value, format: NAMEID_FORMAT.transient } };
 }
 
-function sessionsOn(store: Keyv): IdpSessions {
-  const stores = createIdpStores(store);
-  return new IdpSessions(stores.sessions, stores.atomic, COOKIE, Date.now);
+function sessionsOn(store: StateStore): IdpSessions {
+  return new IdpSessions(createIdpStores(store).sessions, COOKIE, Date.now);
 }
 
 describe('IdP sessions: the SPs a session visited', () => {
@@ -29,7 +27,7 @@ describe('IdP sessions: the SPs a session visited', () => {
     let sessions: IdpSessions;
     let record: IdpSessionRecord;
     beforeEach(async () => {
-      sessions = sessionsOn(new Keyv());
+      sessions = sessionsOn(createMemoryStore());
       record = await sessions.start(contextWithCookies(), 'u-1', 3600);
     });
 
@@ -98,28 +96,16 @@ describe('IdP sessions: the SPs a session visited', () => {
     });
   });
 
-  describe('two instances on one redis-server', () => {
-    let redis: TestRedis;
-    let stores: Keyv[];
+  for (const backend of SHARED_BACKENDS) describe(`two instances on one ${backend.name} server`, () => {
+    let server: SharedStateServer;
+    let stores: StateStore[];
     beforeEach(async () => {
-      redis = await TestRedis.start();
-      stores = [createRedisStore(redis.url), createRedisStore(redis.url)];
+      server = await backend.start();
+      stores = [await server.connect(), await server.connect()];
     });
     afterEach(async () => {
-      await Promise.all(stores.map((store) => store.disconnect()));
-      await redis.stop();
-    });
-
-    it('an SP and an IdP on one Redis store find each other’s keys whatever order their views were made in', async () => {
-      const [one, two] = stores as [Keyv, Keyv];
-      // What koa-mellon's createStores does on the same store: views of the same adapter.
-      const spView = (base: Keyv) => new Keyv({ store: base.store, namespace: 'mellon-users' });
-      const idpFirst = createIdpStores(one);
-      spView(one);
-      spView(two);
-      const idpLast = createIdpStores(two);
-      await idpFirst.sessions.set('s:shared', { ok: true });
-      expect(await idpLast.sessions.get('s:shared')).to.deep.equal({ ok: true });
+      await Promise.all(stores.map((store) => store.close()));
+      await server.stop();
     });
 
     it('both keep the SP of a login each finishes at the same time, right after start-up (no lost update)', async () => {
@@ -132,13 +118,8 @@ describe('IdP sessions: the SPs a session visited', () => {
     });
   });
 
-  it('lives under idp-* namespaces, prefixed by the base store’s own namespace (apps sharing one Redis)', async () => {
-    expect(createIdpStores(new Keyv()).sessions.namespace).to.equal('idp-sessions');
-    const shared = new Keyv({ namespace: 'acme' });
-    const stores = createIdpStores(shared);
-    expect(stores.sessions.namespace).to.equal('acme-idp-sessions');
-    await stores.atomic.setIfAbsent('k', 1, 1000);
-    expect(await createIdpStores(new Keyv({ store: shared.store, namespace: 'other' })).atomic.get('k')).to.equal(undefined);
-    expect(await createIdpStores(new Keyv({ store: shared.store, namespace: 'acme' })).atomic.get('k')).to.equal(1);
+  it('lives under idp-* namespaces of the state store (docs/state.md)', () => {
+    const stores = createIdpStores(createMemoryStore());
+    expect([stores.sessions.name, stores.requests.name, stores.replay.name, stores.consents.name]).to.deep.equal(['idp-sessions', 'idp-requests', 'idp-replay', 'idp-consents']);
   });
 });

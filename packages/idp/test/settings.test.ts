@@ -50,6 +50,10 @@ describe('createIdp settings validation (ConfigError naming the key path)', () =
     expect(refusedAt({ serviceProviders: [{ metadata: sp.metadata(), nameIdFromat: 'persistent' }] })).to.equal('serviceProviders[0].nameIdFromat');
   });
 
+  it('refuses a store that is not a state store (a Keyv, what the IdP took before)', () => {
+    expect(refusedAt({ store: { namespace: 'keyv', get() {}, set() {}, opts: {} } })).to.equal('store');
+  });
+
   it('refuses a short secret (it keys the pairwise NameIDs)', () => {
     expect(refusedAt({ secret: 'short' })).to.equal('secret');
   });

@@ -70,7 +70,9 @@ export type { MellonSession } from './session/sessions.js';
 export * from './adapters/index.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';
 // What users of the SP need from the shared Koa layer (@koa-mellon/web holds the rest).
-export { safeNext, createKeyvRedisStore as createRedisStore } from '@koa-mellon/web';
+export { safeNext } from '@koa-mellon/web';
+// The state store for `store` (docs/state.md): users need not install @koa-mellon/web themselves.
+export { createMemoryStore, createRedisStore, createPostgresStore, migratePostgres, type StateStore, type MemoryStoreOptions, type RedisStoreOptions, type PostgresStoreOptions } from '@koa-mellon/web';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';
 export { createPostgresUserStore } from './users/postgres-user-store.js';
 export { migratePostgresUserStore, USER_MIGRATIONS } from './users/postgres-user-schema.js';

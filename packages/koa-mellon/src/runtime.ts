@@ -12,14 +12,14 @@ import {
   type IdpSsoDescriptor,
   type MetadataSource,
 } from '@koa-mellon/saml';
-import { DefaultAdapter, createAdapterChain, createKeyvUserStore, parseTemplate, type AdapterChain } from './adapters/index.js';
+import { DefaultAdapter, createAdapterChain, createStateUserStore, parseTemplate, type AdapterChain } from './adapters/index.js';
 import type { UserStore } from './adapters/types.js';
 import { algorithmPolicy, effectiveSettings, loadSpKeys, relaxations, type EffectiveSettings, type SpKeys } from './settings/resolve.js';
 import type { IdentityProviderSettings, Logger, MellonSettings } from './settings/types.js';
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
 import { createStores, type MellonStores } from './state/stores.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS, createStderrLogger, guardStoreMethods } from '@koa-mellon/web';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, createStderrLogger, type StateStore } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import { createAppKeysCheck } from './router/app-keys.js';
 
@@ -90,9 +90,11 @@ export function createRuntime(input: MellonSettings): Runtime {
   // No logger given: warnings and errors still reach stderr (pino-compatible lines), never silence.
   const logger = settings.logger ?? createStderrLogger();
   const clock = settings.clock ?? systemClock;
-  const stores = createStores(settings.store);
-  // The default user store lives in `store`: its calls fail closed like every other store call.
-  const users = settings.userStore ?? guardStoreMethods(createKeyvUserStore(stores.users));
+  // Stores made here are closed here; a store the app gave is the app's to close.
+  const owned: StateStore[] = [];
+  const own = (store: StateStore) => (owned.push(store), store);
+  const stores = createStores(settings.store ?? own(createMemoryStore({ logger })));
+  const users = settings.userStore ?? createStateUserStore((settings.store ?? own(createUserMemoryStore())).namespace('sp-users'));
   const globalSettings = effectiveSettings(settings, {});
   // Global adapter classes are instantiated once per createMellon, then shared by every IdP's chain.
   const globalAdapters = createAdapterChain(settings.adapters ?? [DefaultAdapter]).adapters;
@@ -157,6 +159,15 @@ export function createRuntime(input: MellonSettings): Runtime {
     },
     close() {
       for (const idp of idps) idp.source.close();
+      for (const store of owned) void store.close();
     },
   };
+}
+
+/**
+ * Users are data, not cache: in the default (memory) setup they get a store of their own, never
+ * evicted and never expiring, kept for the life of the process (docs/state.md#users).
+ */
+function createUserMemoryStore(): StateStore {
+  return createMemoryStore({ maxEntries: Number.MAX_SAFE_INTEGER, sweepIntervalMs: 60 * 60 * 1000 });
 }

@@ -107,7 +107,7 @@ export class TestSp {
 
   async stop(): Promise<void> {
     this.mellon.close();
-    await this.store?.disconnect();
+    await this.store?.close();
     this.server.close();
     await once(this.server, 'close');
   }

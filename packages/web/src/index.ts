@@ -12,6 +12,7 @@
  */
 export type { StateStore, StateNamespace, Lease, StateStoreOptions } from './state/port.js';
 export { STATE_TIMEOUT_MS } from './state/port.js';
+export { storeCall } from './state/backend.js';
 export { MAX_MESSAGE_BYTES, MAX_TTL_MS } from './state/checks.js';
 export { createMemoryStore, DEFAULT_MAX_ENTRIES, DEFAULT_SWEEP_INTERVAL_MS, type MemoryStoreOptions, type MemoryStateStore } from './state/memory.js';
 export { createRedisStore, type RedisStoreOptions } from './state/redis.js';
@@ -30,6 +31,3 @@ export { ClientAbortError, logUnexpected } from './http/client-abort.js';
 export { renderError } from './pages/error-page.js';
 export { httpStatusOf } from './pages/http-status.js';
 export { readPem } from './keys.js';
-// Keyv-backed state, what the roles run on until they move onto the state port above.
-export { storeCall, createAtomicStore, pinAdapterNamespace, STORE_TIMEOUT_MS, guardStoreMethods, type AtomicStore } from './state/keyv.js';
-export { createKeyvRedisStore } from './state/keyv-redis.js';

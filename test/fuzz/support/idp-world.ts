@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { Keyv } from 'keyv';
+import { FuzzState } from './fuzz-state.js';
 import { createIdp, type Idp, type IdpUser } from '@koa-mellon/idp';
 import { testKeyPair } from '../../helpers/keys.js';
 import type { KnownSp } from './authn-request-model.js';
@@ -56,21 +56,21 @@ function spMetadata(sp: KnownSp): string {
 
 /**
  * @koa-mellon/idp mounted at /idp of a Koa app on 127.0.0.1, where alice is always logged in: an
- * accepted request is answered at once. Frozen clock, state in a Map (fresh per case, or
+ * accepted request is answered at once. Frozen clock, state in a memory store (fresh per case, or
  * snapshot and restore), unexpected errors collected from its logger.
  */
 export class FuzzIdp {
   private constructor(
     readonly idp: Idp,
     readonly local: string,
-    readonly state: Map<string, string>,
+    readonly state: FuzzState,
     readonly errors: unknown[],
     readonly warnings: unknown[],
     private readonly server: Server,
   ) {}
 
   static async start(now: number): Promise<FuzzIdp> {
-    const state = new Map<string, string>();
+    const state = new FuzzState();
     const errors: unknown[] = [];
     const warnings: unknown[] = [];
     const keys = testKeyPair('idp');
@@ -82,7 +82,7 @@ export class FuzzIdp {
       serviceProviders: [SP1, SP2].map((sp) => ({ metadata: spMetadata(sp), attributes: { mail: 'email' } })),
       authenticate: () => ALICE,
       loginUrl: '/login',
-      store: new Keyv({ store: state }),
+      store: state.store,
       clock: () => now,
       logger: { debug() {}, info() {}, warn: (obj) => warnings.push(obj), error: (obj) => errors.push(obj) },
     });
@@ -100,13 +100,12 @@ export class FuzzIdp {
     this.warnings.length = 0;
   }
 
-  snapshot(): Map<string, string> {
-    return new Map(this.state);
+  snapshot(): ReturnType<FuzzState['snapshot']> {
+    return this.state.snapshot();
   }
 
-  restore(snapshot: ReadonlyMap<string, string>): void {
-    this.state.clear();
-    for (const [k, v] of snapshot) this.state.set(k, v);
+  restore(snapshot: ReturnType<FuzzState['snapshot']>): void {
+    this.state.restore(snapshot);
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { Keyv } from 'keyv';
+import { FuzzState } from './fuzz-state.js';
 import { generateIdpMetadata } from '@koa-mellon/saml';
 import { createMellon, type Mellon, type MellonSettings } from 'koa-mellon';
 import { testKeyPair } from '../../helpers/keys.js';
@@ -13,7 +13,7 @@ export const IDP_SLO = 'https://idp.example.test/slo';
 
 /**
  * koa-mellon mounted in a Koa app as a user writes it, on 127.0.0.1, with what the fuzzer needs
- * to judge it: a frozen clock, its whole state in a Map the fuzzer can clear (a fresh app per
+ * to judge it: a frozen clock, its whole state in a memory store the fuzzer can clear (a fresh app per
  * case) or snapshot and restore (to send the same input again to the same state), and its
  * logger's unexpected errors.
  */
@@ -27,12 +27,12 @@ export class FuzzSp {
     readonly mellon: Mellon,
     readonly origin: string,
     readonly local: string,
-    readonly state: Map<string, string>,
+    readonly state: FuzzState,
     private readonly server: Server,
   ) {}
 
   static async start(name: string, origin: string, basePath: string, now: number, settings: Partial<MellonSettings> = {}): Promise<FuzzSp> {
-    const state = new Map<string, string>();
+    const state = new FuzzState();
     const errors: unknown[] = [];
     const warnings: unknown[] = [];
     const mellon = createMellon({
@@ -40,7 +40,7 @@ export class FuzzSp {
       identityProviders: [{ metadata: idpMetadata() }],
       privateKey: testKeyPair('sp').keyPem,
       publicKeys: [testKeyPair('sp').certPem],
-      store: new Keyv({ store: state }),
+      store: state.store,
       clock: () => now,
       logger: { debug() {}, info() {}, warn: (obj) => warnings.push(obj), error: (obj) => errors.push(obj) },
       ...settings,
@@ -66,13 +66,12 @@ export class FuzzSp {
     this.warnings.length = 0;
   }
 
-  snapshot(): Map<string, string> {
-    return new Map(this.state);
+  snapshot(): ReturnType<FuzzState['snapshot']> {
+    return this.state.snapshot();
   }
 
-  restore(snapshot: ReadonlyMap<string, string>): void {
-    this.state.clear();
-    for (const [k, v] of snapshot) this.state.set(k, v);
+  restore(snapshot: ReturnType<FuzzState['snapshot']>): void {
+    this.state.restore(snapshot);
   }
 
   async stop(): Promise<void> {

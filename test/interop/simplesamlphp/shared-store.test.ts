@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { createRedisStore } from 'koa-mellon';
+import { createRedisStore, type StateStore } from 'koa-mellon';
 import { TestRedis } from '../../helpers/redis.js';
 import { MELLON_PATH, type SpApp } from './sp-app.js';
 import { expectPrivatePage, recordSaml, submitIdpForm, useWorld, whoami } from './world.js';
@@ -61,9 +61,9 @@ describe('interop: SimpleSAMLphp — two instances sharing Redis', function () {
   async function pair(shared: boolean): Promise<{ proxy: SplitProxy; one: SpApp; two: SpApp }> {
     const proxy = world.track(await SplitProxy.start());
     const baseUrl = `${proxy.origin}${MELLON_PATH}`;
-    const store = (): { store: ReturnType<typeof createRedisStore> } | Record<string, never> => (shared ? { store: createRedisStore((redis as TestRedis).url) } : {});
-    const one = await world.startSp({ name: 'instance-1', baseUrl, settings: store(), register: false });
-    const two = await world.startSp({ name: 'instance-2', baseUrl, settings: store() });
+    const store = async (): Promise<{ store: StateStore } | Record<string, never>> => (shared ? { store: await createRedisStore((redis as TestRedis).url) } : {});
+    const one = await world.startSp({ name: 'instance-1', baseUrl, settings: await store(), register: false });
+    const two = await world.startSp({ name: 'instance-2', baseUrl, settings: await store() });
     proxy.route(one, two);
     return { proxy, one, two };
   }

@@ -183,7 +183,7 @@ export class SpApp {
 
   async stop(): Promise<void> {
     this.mellon.close();
-    await this.store?.disconnect();
+    await this.store?.close();
     this.server.closeAllConnections();
     this.server.close();
     await once(this.server, 'close');

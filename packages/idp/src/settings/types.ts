@@ -1,5 +1,5 @@
+import type { StateStore } from '@koa-mellon/web';
 import type { Context } from 'koa';
-import type { Keyv } from 'keyv';
 import type { Clock, ContactPerson, MetadataEvent, Organization, SpSsoDescriptor } from '@koa-mellon/saml';
 
 /** What the app's `authenticate` hook returns: an object (of the app's own type) with a stable, never reassigned `id`. */
@@ -169,8 +169,8 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly consentLifetime?: number | undefined;
   /** Your own consent page (HTML); it must post the form described by `ConsentView`. */
   readonly renderConsent?: ((view: ConsentView<U>) => string | Promise<string>) | undefined;
-  /** A Keyv for all state. Default: in memory. Redis: `createRedisStore(url)` from koa-mellon. */
-  readonly store?: Keyv | undefined;
+  /** The state store (sessions, pending requests, replay cache, consents). Default: in memory, for one process. Several instances: `await createRedisStore(url)` or `await createPostgresStore(url)` (docs/state.md). */
+  readonly store?: StateStore | undefined;
   /** Seconds an IdP session lasts after authentication. Default 8 h. */
   readonly sessionLifetime?: number | undefined;
   /** Seconds a Response is usable. Default 300. */

@@ -7,7 +7,7 @@ import { readPem } from '@koa-mellon/web';
  * once below; `validateIdpSettings` refuses unknown keys and wrong kinds at start-up with a
  * ConfigError naming the key path (`serviceProviders[1].nameIdFormat`).
  */
-type Kind = 'url' | 'string' | 'boolean' | 'positive' | 'pems' | 'pem' | 'privateKeys' | 'function' | 'object' | 'array' | 'nameIdFormat' | 'attributes';
+type Kind = 'url' | 'string' | 'boolean' | 'positive' | 'pems' | 'pem' | 'privateKeys' | 'function' | 'object' | 'stateStore' | 'array' | 'nameIdFormat' | 'attributes';
 
 const IDP_KEYS = {
   baseUrl: 'url',
@@ -27,7 +27,7 @@ const IDP_KEYS = {
   askConsent: 'boolean',
   consentLifetime: 'positive',
   renderConsent: 'function',
-  store: 'object',
+  store: 'stateStore',
   sessionLifetime: 'positive',
   responseLifetime: 'positive',
   clockSkew: 'positive',
@@ -158,6 +158,13 @@ function checkKind(kind: Kind, value: unknown, path: string): void {
       return;
     case 'function':
       if (typeof value !== 'function') bad('a function');
+      return;
+    case 'stateStore':
+      // A Keyv (what the IdP took before the state port) has no namespace(): name the move. The cast
+      // only reads a property of a non-null object, checked before use.
+      if (typeof value !== 'object' || value === null || typeof (value as { namespace?: unknown }).namespace !== 'function') {
+        bad('a state store from createMemoryStore, createRedisStore or createPostgresStore of @koa-mellon/web (a Keyv is no longer accepted: docs/state.md#moving-from-keyv)');
+      }
       return;
     case 'object':
       if (typeof value !== 'object' || value === null) bad('an object');

@@ -20,7 +20,7 @@ export async function acceptLogoutRequest<U extends IdpUser>(rt: IdpRuntime<U>, 
   const issued = request.issueInstant.getTime();
   if (issued > now + skew) fail('ASSERTION_NOT_YET_VALID', 'LogoutRequest issued in the future');
   if (issued < now - skew - LOGOUT_TTL_MS) fail('ASSERTION_EXPIRED', 'LogoutRequest too old');
-  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS + 2 * skew))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
+  if (!(await rt.stores.replay.setIfAbsent(`lq:${JSON.stringify([entityId, request.id])}`, 1, LOGOUT_TTL_MS + 2 * skew))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
   const named = async (session: IdpSessionRecord | undefined) => session !== undefined && (await rt.sessions.visits(session)).some((visit) => visit.entityId === entityId && visit.nameId.value === request.nameId.value);
   if (request.sessionIndexes.length === 0) {
     return { request, session: (await named(own)) ? own : await rt.sessions.findByNameId(entityId, request.nameId.value) };

@@ -7,7 +7,7 @@ import type { IdpUser } from '../settings/types.js';
 import { signingOptions } from '../signing.js';
 import { sloEndpointOf } from './endpoint.js';
 import { logoutOverSoap } from './soap.js';
-import { storeCall, sendSaml } from '@koa-mellon/web';
+import { sendSaml } from '@koa-mellon/web';
 
 /** The SP whose LogoutRequest started the logout: it gets the final LogoutResponse. */
 export interface LogoutInitiator {
@@ -80,8 +80,8 @@ async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>,
       reason: LOGOUT_REASON.user,
       clock: rt.clock,
     });
-    await rt.stores.atomic.setIfAbsent(`lr:${id}`, { run: current.id, sp: target.entityId }, LOGOUT_TTL_MS);
-    await storeCall(() => rt.stores.logouts.set(`run:${current.id}`, current, LOGOUT_TTL_MS));
+    await rt.stores.requests.setIfAbsent(`lr:${id}`, { run: current.id, sp: target.entityId }, LOGOUT_TTL_MS);
+    await rt.stores.requests.set(`run:${current.id}`, current, LOGOUT_TTL_MS);
     const signing = signingOptions(rt);
     sendSaml(ctx, { endpoint, parameter: 'SAMLRequest', document, signingKey: signing.privateKey, signatureAlgorithm: signing.signatureAlgorithm });
     return;
@@ -91,10 +91,10 @@ async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>,
 
 /** An SP answered the LogoutRequest `inResponseTo` (which we sent, once): continue the run. */
 export async function continueLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, spEntityId: string, inResponseTo: string | undefined, success: boolean): Promise<void> {
-  const sent = inResponseTo === undefined ? undefined : await rt.stores.atomic.take<{ run: string; sp: string }>(`lr:${inResponseTo}`);
+  const sent = inResponseTo === undefined ? undefined : await rt.stores.requests.take<{ run: string; sp: string }>(`lr:${inResponseTo}`);
   if (!sent || sent.sp !== spEntityId) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
   // Written by advanceLogout under this key.
-  const run = (await storeCall(() => rt.stores.logouts.get(`run:${sent.run}`))) as LogoutRun | undefined;
+  const run = await rt.stores.requests.get<LogoutRun>(`run:${sent.run}`);
   if (!run) fail('IN_RESPONSE_TO_MISMATCH', 'the logout this answers has expired');
   if (!success) rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: an SP did not log out');
   await advanceLogout(ctx, rt, success ? run : { ...run, partial: true });
@@ -102,7 +102,7 @@ export async function continueLogout<U extends IdpUser>(ctx: Context, rt: IdpRun
 
 /** The initiating SP gets its LogoutResponse (saml-core §3.7.2); else the browser goes to `next`. */
 async function finishLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
-  await storeCall(() => rt.stores.logouts.delete(`run:${run.id}`));
+  await rt.stores.requests.delete(`run:${run.id}`);
   rt.logger.info({ partial: run.partial }, 'koa-mellon idp: single logout finished');
   const initiator = run.initiator;
   if (!initiator) {

@@ -1,5 +1,5 @@
 import { STATUS, fail } from '@koa-mellon/saml';
-import { readForm, storeCall } from '@koa-mellon/web';
+import { readForm } from '@koa-mellon/web';
 import { releaseAttributes } from '../attributes.js';
 import type { IdpUser } from '../settings/types.js';
 import { CONSENT_LIFETIME_SECONDS, askConsent, consentKey, digestOf, type RememberedConsent } from './consent.js';
@@ -53,7 +53,7 @@ export async function acceptConsent<U extends IdpUser>(state: SsoState<U>): Prom
   if (remember) {
     const remembered: RememberedConsent = { names: attributes.map((attribute) => attribute.name), at: rt.clock() };
     const lifetime = (rt.settings.consentLifetime ?? CONSENT_LIFETIME_SECONDS) * 1000;
-    await storeCall(() => rt.stores.consents.set(consentKey(user.id, sp.entity.entityId), remembered, lifetime));
+    await rt.stores.consents.set(consentKey(user.id, sp.entity.entityId), remembered, lifetime);
   }
   rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId, remember }, 'koa-mellon idp: consent given');
   state.pending = { ...pending, consentAskedOf: undefined, consentedBy: user.id };

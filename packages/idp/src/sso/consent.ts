@@ -7,7 +7,6 @@ import type { ConsentView, IdpUser } from '../settings/types.js';
 import { need, type SsoState } from './context.js';
 import { ANSWERED, refuse, type Exit } from './exit.js';
 import { savePending, type PendingRequest } from './pending.js';
-import { storeCall } from '@koa-mellon/web';
 
 /** Default lifetime of a remembered consent (djangosaml2idp's default too). */
 export const CONSENT_LIFETIME_SECONDS = 365 * 24 * 3600;
@@ -48,7 +47,7 @@ async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp
   if (pending.consentedBy === user.id) return 'release';
   const names = (await releaseAttributes(sp.sp.settings.attributes, user, sp.info)).map((attribute) => attribute.name);
   // Written only by acceptConsent (consent-answer.ts), under this key.
-  const remembered = (await storeCall(() => rt.stores.consents.get(consentKey(user.id, sp.entity.entityId)))) as RememberedConsent | undefined;
+  const remembered = await rt.stores.consents.get<RememberedConsent>(consentKey(user.id, sp.entity.entityId));
   return remembered && names.every((name) => remembered.names.includes(name)) ? 'release' : 'ask';
 }
 

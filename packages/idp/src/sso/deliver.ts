@@ -29,7 +29,7 @@ export async function deliver<U extends IdpUser>(state: SsoState<U>, document: D
   if (pending.acs.binding === BINDING.artifact) {
     const { artifact, messageHandle } = createArtifact(rt.urls.entityId, 0);
     const stored: StoredArtifact = { sp: need(state, 'sp').entity.entityId, xml };
-    await rt.stores.atomic.setIfAbsent(`art:${messageHandle.toString('hex')}`, stored, ARTIFACT_TTL_MS);
+    await rt.stores.requests.setIfAbsent(`art:${messageHandle.toString('hex')}`, stored, ARTIFACT_TTL_MS);
     const url = new URL(pending.acs.location);
     url.searchParams.set('SAMLart', artifact);
     if (pending.relayState !== undefined) url.searchParams.set('RelayState', pending.relayState);

@@ -46,14 +46,14 @@ export const PENDING_TTL_MS = 30 * 60 * 1000;
 /** Stores `pending` bound to this browser; returns the key the resume URL carries. */
 export async function savePending<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, pending: PendingRequest): Promise<string> {
   const key = randomBytes(16).toString('hex');
-  await rt.stores.atomic.setIfAbsent(`p:${key}`, { ...pending, browser: rt.sessions.bindBrowser(ctx) }, PENDING_TTL_MS);
+  await rt.stores.requests.setIfAbsent(`p:${key}`, { ...pending, browser: rt.sessions.bindBrowser(ctx) }, PENDING_TTL_MS);
   return key;
 }
 
 /** Takes (single use) the pending request named by `key`, if any. */
 export async function takePending<U extends IdpUser>(rt: IdpRuntime<U>, key: string | undefined): Promise<PendingRequest | undefined> {
   if (key === undefined || !/^[0-9a-f]{32}$/.test(key)) return undefined;
-  return rt.stores.atomic.take<PendingRequest>(`p:${key}`);
+  return rt.stores.requests.take<PendingRequest>(`p:${key}`);
 }
 
 /**

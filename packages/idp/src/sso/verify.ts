@@ -54,5 +54,5 @@ export async function refuseReplay<U extends IdpUser>(state: SsoState<U>): Promi
   const request = need(state, 'request');
   const key = `rq:${JSON.stringify([need(state, 'sp').entity.entityId, request.id])}`;
   const ttl = REQUEST_MAX_AGE_MS + 2 * rt.clockSkew * 1000;
-  if (!(await rt.stores.atomic.setIfAbsent(key, 1, ttl))) fail('REPLAYED_ASSERTION', 'AuthnRequest ID already answered');
+  if (!(await rt.stores.replay.setIfAbsent(key, 1, ttl))) fail('REPLAYED_ASSERTION', 'AuthnRequest ID already answered');
 }

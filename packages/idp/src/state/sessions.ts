@@ -1,8 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Keyv } from 'keyv';
 import type { Context } from 'koa';
 import type { NameIdParts } from '@koa-mellon/saml';
-import { storeCall, type AtomicStore } from '@koa-mellon/web';
+import type { StateNamespace } from '@koa-mellon/web';
 
 /** An SP this IdP session logged in, with the NameID it was given (SLO names the user with it). */
 export interface VisitedSp {
@@ -33,7 +32,7 @@ export interface SessionCookie {
 }
 
 /**
- * IdP sessions in the `sessions` namespace behind a signed cookie (Koa `app.keys`), with indexes
+ * IdP sessions in the `idp-sessions` namespace behind a signed cookie (Koa `app.keys`), with indexes
  * from SessionIndex and from (SP, NameID) to the session, so that an SP's LogoutRequest finds it
  * even without the cookie (the back-channel, or another browser).
  *
@@ -43,8 +42,7 @@ export interface SessionCookie {
  */
 export class IdpSessions {
   constructor(
-    private readonly keyv: Keyv,
-    private readonly atomic: AtomicStore,
+    private readonly state: StateNamespace,
     private readonly cookie: SessionCookie,
     private readonly now: () => number,
   ) {}
@@ -62,7 +60,7 @@ export class IdpSessions {
 
   async get(id: string): Promise<IdpSessionRecord | undefined> {
     // Only this class writes `s:` keys.
-    const record = (await storeCall(() => this.keyv.get(`s:${id}`))) as IdpSessionRecord | undefined;
+    const record = await this.state.get<IdpSessionRecord>(`s:${id}`);
     return record && record.expiresAt > this.now() ? record : undefined;
   }
 
@@ -77,7 +75,7 @@ export class IdpSessions {
       expiresAt: now + lifetimeSeconds * 1000,
     };
     await this.save(record);
-    await storeCall(() => this.keyv.set(sessionIndexKey(record.sessionIndex), record.id, this.ttl(record)));
+    await this.state.set(sessionIndexKey(record.sessionIndex), record.id, this.ttl(record));
     ctx.cookies.set(this.cookie.name, record.id, { ...this.cookieOptions(), expires: new Date(record.expiresAt) });
     return record;
   }
@@ -87,11 +85,11 @@ export class IdpSessions {
     const now = this.now();
     const updated = { ...record, authnInstant: now, expiresAt: Math.max(record.expiresAt, now + lifetimeSeconds * 1000) };
     await this.save(updated);
-    await storeCall(() => this.keyv.set(sessionIndexKey(record.sessionIndex), record.id, this.ttl(updated)));
+    await this.state.set(sessionIndexKey(record.sessionIndex), record.id, this.ttl(updated));
     // The visits live as long as the session: rewrite them (same values) with its new lifetime.
     const slots = await this.slots(record);
-    for (const [n, visit] of slots.entries()) await this.atomic.set(visitKey(record.id, n), visit, this.ttl(updated));
-    for (const visit of slots) await storeCall(() => this.keyv.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(updated)));
+    for (const [n, visit] of slots.entries()) await this.state.set(visitKey(record.id, n), visit, this.ttl(updated));
+    for (const visit of slots) await this.state.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(updated));
     return updated;
   }
 
@@ -113,8 +111,8 @@ export class IdpSessions {
     const latest = visits.find((a) => a.entityId === visit.entityId);
     let recorded = latest !== undefined && latest.nameId.value === visit.nameId.value && latest.nameId.format === visit.nameId.format;
     // Slots taken meanwhile (or by older NameIDs of an SP) refuse set-if-absent: the walk goes on past them.
-    for (let n = visits.length; !recorded && n < MAX_VISITS; n++) recorded = await this.atomic.setIfAbsent(visitKey(record.id, n), visit, this.ttl(record));
-    if (recorded) await storeCall(() => this.keyv.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(record)));
+    for (let n = visits.length; !recorded && n < MAX_VISITS; n++) recorded = await this.state.setIfAbsent(visitKey(record.id, n), visit, this.ttl(record));
+    if (recorded) await this.state.set(nameIdKey(visit.entityId, visit.nameId.value), record.id, this.ttl(record));
     // Checked after writing: a logout that ends the session later reads this visit and tells the SP.
     if (!(await this.get(record.id))) return 'ended';
     return recorded ? 'recorded' : 'full';
@@ -123,7 +121,7 @@ export class IdpSessions {
   /** The open session that gave SPs this SessionIndex. */
   async findBySessionIndex(sessionIndex: string): Promise<IdpSessionRecord | undefined> {
     // Only start() writes `x:` keys, with a session id.
-    const id = (await storeCall(() => this.keyv.get(sessionIndexKey(sessionIndex)))) as string | undefined;
+    const id = await this.state.get<string>(sessionIndexKey(sessionIndex));
     return id === undefined ? undefined : this.get(id);
   }
 
@@ -133,21 +131,21 @@ export class IdpSessions {
    */
   async findByNameId(entityId: string, nameId: string): Promise<IdpSessionRecord | undefined> {
     // Only recordVisit writes `n:` keys, with a session id.
-    const id = (await storeCall(() => this.keyv.get(nameIdKey(entityId, nameId)))) as string | undefined;
+    const id = await this.state.get<string>(nameIdKey(entityId, nameId));
     return id === undefined ? undefined : this.get(id);
   }
 
   /** Ends the session: its record, its NameID index entries, and (with `ctx`, if it is this browser's) the cookie. */
   async end(record: IdpSessionRecord, ctx?: Context): Promise<void> {
-    await storeCall(() => this.keyv.delete(`s:${record.id}`));
-    await storeCall(() => this.keyv.delete(sessionIndexKey(record.sessionIndex)));
+    await this.state.delete(`s:${record.id}`);
+    await this.state.delete(sessionIndexKey(record.sessionIndex));
     const slots = await this.slots(record);
     for (const visit of slots) {
       // The user's other sessions may own that (SP, NameID) entry now: only ours is removed.
       const key = nameIdKey(visit.entityId, visit.nameId.value);
-      if ((await storeCall(() => this.keyv.get(key))) === record.id) await storeCall(() => this.keyv.delete(key));
+      if ((await this.state.get(key)) === record.id) await this.state.delete(key);
     }
-    for (let n = 0; n < slots.length; n++) await this.atomic.delete(visitKey(record.id, n));
+    for (let n = 0; n < slots.length; n++) await this.state.delete(visitKey(record.id, n));
     if (ctx && ctx.cookies.get(this.cookie.name, { signed: true }) === record.id) ctx.cookies.set(this.cookie.name, null, { ...this.cookieOptions() });
   }
 
@@ -174,14 +172,14 @@ export class IdpSessions {
   }
 
   private async save(record: IdpSessionRecord): Promise<void> {
-    await storeCall(() => this.keyv.set(`s:${record.id}`, record, this.ttl(record)));
+    await this.state.set(`s:${record.id}`, record, this.ttl(record));
   }
 
   /** Every recorded visit, in slot order: slots are filled without gaps, so the first empty one ends the list. */
   private async slots(record: IdpSessionRecord): Promise<VisitedSp[]> {
     const found: VisitedSp[] = [];
     for (let n = 0; n < MAX_VISITS; n++) {
-      const visit = await this.atomic.get<VisitedSp>(visitKey(record.id, n));
+      const visit = await this.state.get<VisitedSp>(visitKey(record.id, n));
       if (visit === undefined) break;
       found.push(visit);
     }

@@ -1,30 +1,25 @@
-import { Keyv } from 'keyv';
-import { createAtomicStore, pinAdapterNamespace, type AtomicStore } from '@koa-mellon/web';
-
-/** The IdP's namespaces in the caller's store: IdP sessions, pending logouts, remembered consents, atomic keys. */
-export interface IdpStores {
-  readonly sessions: Keyv;
-  readonly logouts: Keyv;
-  readonly consents: Keyv;
-  readonly atomic: AtomicStore;
-}
+import type { StateNamespace, StateStore } from '@koa-mellon/web';
 
 /**
- * Views of `base` (default: in memory) under `idp-*` namespaces (`<namespace>-idp-*` when `base`
- * has its own namespace, as koa-mellon's stores do) that throw instead of failing open; the atomic
- * operations are @koa-mellon/web's (native on Redis).
+ * The IdP's namespaces in the state store (docs/state.md#what-each-namespace-holds):
+ * - `idp-sessions`: IdP sessions, their SessionIndex and (SP, NameID) indexes, the SPs each visited;
+ * - `idp-requests`: what waits to be taken once (AuthnRequests held across the login page,
+ *   artifacts, LogoutRequests sent to SPs and the logout runs they belong to);
+ * - `idp-replay`: AuthnRequest and LogoutRequest IDs already answered;
+ * - `idp-consents`: consents a user asked to remember.
  */
-export function createIdpStores(base: Keyv = new Keyv()): IdpStores {
-  const adapter: unknown = base.store;
-  pinAdapterNamespace(adapter);
-  const prefix = base.namespace && base.namespace !== 'keyv' ? `${base.namespace}-idp` : 'idp';
-  const view = (namespace: string): Keyv => {
-    // Keyv accepts any storage adapter; the caller's is passed on untouched.
-    const keyv = new Keyv({ store: adapter as never, namespace: `${prefix}-${namespace}`, throwOnErrors: true });
-    keyv.on('error', () => {
-      // Thrown to the caller (throwOnErrors); the listener keeps them from being unhandled.
-    });
-    return keyv;
+export interface IdpStores {
+  readonly sessions: StateNamespace;
+  readonly requests: StateNamespace;
+  readonly replay: StateNamespace;
+  readonly consents: StateNamespace;
+}
+
+export function createIdpStores(store: StateStore): IdpStores {
+  return {
+    sessions: store.namespace('idp-sessions'),
+    requests: store.namespace('idp-requests'),
+    replay: store.namespace('idp-replay'),
+    consents: store.namespace('idp-consents'),
   };
-  return { sessions: view('sessions'), logouts: view('logouts'), consents: view('consents'), atomic: createAtomicStore(base, `${prefix}-atomic`) };
 }

@@ -1,6 +1,6 @@
 /**
  * The adapter chain (django-mellon's adapters), the DefaultAdapter, its template language and the
- * default Keyv user store. docs/adapters.md explains each.
+ * default user store on the state store. docs/adapters.md explains each.
  */
 export {
   PermissionDenied,
@@ -30,5 +30,5 @@ export {
   type TemplateSegment,
   type TemplateValues,
 } from './username-template.js';
-export { createKeyvUserStore } from '../users/keyv-user-store.js';
+export { createStateUserStore } from '../users/state-user-store.js';
 export { UsernameTakenError } from '../users/errors.js';

@@ -50,7 +50,7 @@ export interface User {
 }
 
 /**
- * Where users live. The default is on Keyv (`createKeyvUserStore`); an app plugs its own ORM by
+ * Where users live. The default is on the state store (`createStateUserStore`); an app plugs its own ORM by
  * implementing this.
  */
 export interface UserStore {

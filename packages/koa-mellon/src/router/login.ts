@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { BINDING, buildAuthnRequest, escapeHtml, fail, findEndpoint } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
 import { bindBrowser } from './browser-binding.js';
-import { storeCall, safeNext, readQuery, sendSaml, signatureAlgorithmFor } from '@koa-mellon/web';
+import { safeNext, readQuery, sendSaml, signatureAlgorithmFor } from '@koa-mellon/web';
 
 /** How long a login may take between our AuthnRequest and the IdP's answer. */
 export const LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -44,8 +44,8 @@ export async function startLogin(ctx: Context, rt: Runtime): Promise<void> {
   });
   const relayState = randomBytes(16).toString('hex');
   const pending: PendingLogin = { idp: idp.index, next, requestId: id, browser: bindBrowser(ctx, rt) };
-  await rt.stores.atomic.setIfAbsent(`req:${id}`, pending, LOGIN_TTL_MS);
-  await storeCall(() => rt.stores.logins.set(`rs:${relayState}`, pending, LOGIN_TTL_MS));
+  await rt.stores.requests.setIfAbsent(`req:${id}`, pending, LOGIN_TTL_MS);
+  await rt.stores.requests.set(`rs:${relayState}`, pending, LOGIN_TTL_MS);
   rt.logger.info({ idp: entity.entityId, requestId: id }, 'koa-mellon: AuthnRequest sent');
   const signingKey = settings.requestsSigned ? idp.keys.signingKey : undefined;
   sendSaml(ctx, { endpoint: sso, parameter: 'SAMLRequest', document, relayState, signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, settings.signatureMethod) });

@@ -127,7 +127,7 @@ async function endFederatedSessions(rt: Runtime, peer: Peer, message: Received):
   const issued = request.issueInstant.getTime();
   if (issued > now + skew) fail('ASSERTION_NOT_YET_VALID', 'LogoutRequest issued in the future');
   if (issued < now - skew - LOGIN_TTL_MS) fail('ASSERTION_EXPIRED', 'LogoutRequest too old');
-  if (!(await rt.stores.atomic.setIfAbsent(`lq:${JSON.stringify([entity.entityId, request.id])}`, 1, LOGIN_TTL_MS + 2 * skew))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
+  if (!(await rt.stores.replay.setIfAbsent(`lq:${JSON.stringify([entity.entityId, request.id])}`, 1, LOGIN_TTL_MS + 2 * skew))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
   const ended = await rt.sessions.destroyFederated(entity.entityId, request.nameId.value, request.sessionIndexes);
   rt.logger.info({ idp: entity.entityId, sessionsEnded: ended, binding: message.soap ? 'soap' : 'front-channel' }, 'koa-mellon: IdP-initiated logout');
   return request;
@@ -152,7 +152,7 @@ async function answerLogoutRequest(ctx: Context, rt: Runtime, peer: Peer, messag
 async function finishLogout(ctx: Context, rt: Runtime, peer: Peer, message: Received): Promise<void> {
   const response = parseLogoutResponse(message.parsed.root);
   checkLogoutDestination(rt, message);
-  const pending = response.inResponseTo === undefined ? undefined : await rt.stores.atomic.take<PendingLogout>(`lo:${response.inResponseTo}`);
+  const pending = response.inResponseTo === undefined ? undefined : await rt.stores.requests.take<PendingLogout>(`lo:${response.inResponseTo}`);
   if (!pending || pending.idp !== peer.idp.index) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
   if (!response.success) rt.logger.warn({ idp: peer.entity.entityId, status: response.statusCodes }, 'koa-mellon: IdP reported a partial logout');
   else rt.logger.info({ idp: peer.entity.entityId }, 'koa-mellon: logout complete');
@@ -181,7 +181,7 @@ async function startLogout(ctx: Context, rt: Runtime, next: string): Promise<voi
     clock: rt.clock,
   });
   const pending: PendingLogout = { idp: peer.idp.index, next };
-  await rt.stores.atomic.setIfAbsent(`lo:${id}`, pending, LOGIN_TTL_MS);
+  await rt.stores.requests.setIfAbsent(`lo:${id}`, pending, LOGIN_TTL_MS);
   rt.logger.info({ idp: peer.entity.entityId, requestId: id }, 'koa-mellon: LogoutRequest sent');
   const signingKey = peer.idp.keys.signingKey;
   sendSaml(ctx, { endpoint, parameter: 'SAMLRequest', document, signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, peer.idp.settings.signatureMethod) });

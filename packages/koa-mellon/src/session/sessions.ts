@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Keyv } from 'keyv';
 import type { Context } from 'koa';
+import type { StateNamespace } from '@koa-mellon/web';
 import type { SessionCookieOptions } from '../settings/types.js';
-import { storeCall } from '@koa-mellon/web';
 
 /** What django-mellon keeps as `mellon_session`, camelCased; `ctx.state.mellon`. */
 export interface MellonSession {
@@ -28,13 +27,13 @@ export interface SessionRecord {
 /**
  * Server-side sessions in the `sessions` namespace behind a signed cookie (Koa `app.keys`). A login
  * always starts a new session id (no fixation); the IdP's SessionNotOnOrAfter caps its lifetime;
- * an index from (issuer, NameID) to session ids lets IdP-initiated logout end sessions created on
- * any instance sharing the store.
+ * an index from (issuer, NameID) to session ids (append-only, so logins on two instances both land)
+ * lets IdP-initiated logout end sessions created on any instance sharing the store.
  */
 export class SessionManager {
   readonly cookieName: string;
   constructor(
-    private readonly sessions: Keyv,
+    private readonly sessions: StateNamespace,
     private readonly cookie: SessionCookieOptions & { secure: boolean },
     private readonly now: () => number,
   ) {
@@ -49,7 +48,7 @@ export class SessionManager {
   async load(ctx: Context): Promise<{ id: string; record: SessionRecord } | undefined> {
     const id = ctx.cookies.get(this.cookieName, { signed: true });
     if (!id || !/^[0-9a-f]{64}$/.test(id)) return undefined;
-    const record = (await storeCall(() => this.sessions.get(`s:${id}`))) as SessionRecord | undefined;
+    const record = await this.sessions.get<SessionRecord>(`s:${id}`);
     if (!record || record.expiresAt <= this.now()) return undefined;
     return { id, record };
   }
@@ -61,13 +60,9 @@ export class SessionManager {
     const sessionEnd = record.mellon.sessionNotOnOrAfter ? Date.parse(record.mellon.sessionNotOnOrAfter) : Infinity;
     const expiresAt = Math.min(this.now() + maxAgeSeconds * 1000, sessionEnd);
     const ttl = Math.max(1000, expiresAt - this.now());
-    await storeCall(() => this.sessions.set(`s:${id}`, { ...record, expiresAt }, ttl));
+    await this.sessions.set(`s:${id}`, { ...record, expiresAt }, ttl);
     // Without a NameID no LogoutRequest can name this session (saml-core §3.7.1), so no index.
-    if (record.mellon.nameIdContent !== undefined) {
-      const key = federationKey(record.mellon.issuer, record.mellon.nameIdContent);
-      const ids = ((await storeCall(() => this.sessions.get(key))) as string[] | undefined) ?? [];
-      await storeCall(() => this.sessions.set(key, [...ids.slice(-50), id], ttl));
-    }
+    if (record.mellon.nameIdContent !== undefined) await this.sessions.indexAdd(federationKey(record.mellon.issuer, record.mellon.nameIdContent), id, ttl);
     ctx.cookies.set(this.cookieName, id, {
       signed: true,
       httpOnly: true,
@@ -82,7 +77,7 @@ export class SessionManager {
 
   async destroy(ctx: Context): Promise<SessionRecord | undefined> {
     const current = await this.load(ctx);
-    if (current) await storeCall(() => this.sessions.delete(`s:${current.id}`));
+    if (current) await this.sessions.delete(`s:${current.id}`);
     ctx.cookies.set(this.cookieName, null, { signed: true, overwrite: true });
     return current?.record;
   }
@@ -93,22 +88,17 @@ export class SessionManager {
    */
   async destroyFederated(issuer: string, nameId: string, sessionIndexes: readonly string[]): Promise<number> {
     const key = federationKey(issuer, nameId);
-    const ids = ((await storeCall(() => this.sessions.get(key))) as string[] | undefined) ?? [];
     let ended = 0;
-    const kept: string[] = [];
-    for (const id of ids) {
-      const record = (await storeCall(() => this.sessions.get(`s:${id}`))) as SessionRecord | undefined;
-      if (!record) continue;
-      const matches = sessionIndexes.length === 0 || (record.mellon.sessionIndex !== undefined && sessionIndexes.includes(record.mellon.sessionIndex));
+    for (const id of await this.sessions.indexMembers(key)) {
+      const record = await this.sessions.get<SessionRecord>(`s:${id}`);
+      const matches = record !== undefined && (sessionIndexes.length === 0 || (record.mellon.sessionIndex !== undefined && sessionIndexes.includes(record.mellon.sessionIndex)));
       if (matches) {
-        await storeCall(() => this.sessions.delete(`s:${id}`));
+        await this.sessions.delete(`s:${id}`);
         ended++;
-      } else {
-        kept.push(id);
       }
+      // Ended here, or earlier (logged out, expired): its id leaves the index.
+      if (record === undefined || matches) await this.sessions.indexRemove(key, id);
     }
-    if (kept.length > 0) await storeCall(() => this.sessions.set(key, kept));
-    else await storeCall(() => this.sessions.delete(key));
     return ended;
   }
 }

@@ -20,6 +20,7 @@ export type SettingKind =
   | 'lookupRules'
   | 'adapters'
   | 'object'
+  | 'stateStore'
   | 'identityProviders';
 
 export interface SettingSpec {
@@ -50,8 +51,8 @@ export const SETTINGS_SCHEMA = {
   baseUrl: { kind: 'url', perIdp: false, required: true, doc: 'Absolute public URL where the router is mounted, e.g. `https://app.example.com/accounts/mellon`. Login, logout and metadata URLs, Destination and Recipient checks derive from it.' },
   entityId: { kind: 'url', perIdp: false, doc: 'Our SP entityID. Default: `{baseUrl}/metadata/`.' },
   identityProviders: { kind: 'identityProviders', mellon: 'IDENTITY_PROVIDERS', perIdp: false, required: true, doc: 'The IdPs: each entry has `metadata` (inline XML), `metadataPath` or `metadataUrl`, optionally `entityId` (pins the entity in an aggregate) and `metadataSigningCertificates`, plus any per-IdP override below.' },
-  store: { kind: 'object', perIdp: false, doc: 'A Keyv instance for all state (sessions, request IDs, replay cache, users). Default: in-memory Keyv. Use `@keyv/redis` with `throwOnErrors` when several instances run.' },
-  userStore: { kind: 'object', perIdp: false, doc: 'A `UserStore` (your ORM). Default: users kept in `store`.' },
+  store: { kind: 'stateStore', perIdp: false, doc: 'The state store (sessions, pending requests, replay cache; users too unless `userStore` is set): `createMemoryStore()`, `await createRedisStore(url)` or `await createPostgresStore(url)`. Default: in memory, bounded, for one process (docs/state.md).' },
+  userStore: { kind: 'object', perIdp: false, doc: 'A `UserStore` (your ORM, or `createPostgresUserStore`). Default: users kept in `store` (in memory: for the life of the process).' },
   logger: { kind: 'object', perIdp: false, doc: 'A pino-compatible logger (`info`, `warn`, `error`, `debug`). Default: warnings and errors as pino-compatible JSON lines on stderr.' },
   debug: { kind: 'boolean', default: false, perIdp: false, doc: 'Log decoded SAML messages at debug level, secrets redacted.' },
   loginRedirectUrl: { kind: 'string', default: '/', perIdp: false, doc: 'Where to go after login when no `next` was given (Django’s `LOGIN_REDIRECT_URL`).' },

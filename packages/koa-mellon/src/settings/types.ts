@@ -1,4 +1,4 @@
-import type { Keyv } from 'keyv';
+import type { StateStore } from '@koa-mellon/web';
 import type { Clock } from '@koa-mellon/saml';
 import type { AdapterSpec, LookupByAttributeRule, UserStore } from '../adapters/types.js';
 import type { IdpOnlyKey, SettingKey } from './schema.js';
@@ -77,7 +77,7 @@ export interface MellonSettings extends GenericSettings {
   readonly baseUrl: string;
   readonly entityId?: string;
   readonly identityProviders: readonly IdentityProviderSettings[];
-  readonly store?: Keyv;
+  readonly store?: StateStore;
   readonly userStore?: UserStore;
   readonly logger?: Logger;
   readonly debug?: boolean;

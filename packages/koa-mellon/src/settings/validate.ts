@@ -114,6 +114,12 @@ export function checkKind(kind: SettingKind, value: unknown, path: string): void
     case 'object':
       if (typeof value !== 'object' || value === null) bad('an object');
       return;
+    case 'stateStore':
+      // A Keyv (what koa-mellon took before the state port) has no namespace(): name the move.
+      if (!isPlainRecord(value) || typeof value['namespace'] !== 'function' || typeof value['close'] !== 'function') {
+        bad('a state store from createMemoryStore, createRedisStore or createPostgresStore (a Keyv is no longer accepted: docs/state.md#moving-from-keyv)');
+      }
+      return;
     case 'identityProviders':
       if (!Array.isArray(value)) bad('an array of identity providers');
       return;

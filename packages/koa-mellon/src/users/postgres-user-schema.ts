@@ -5,7 +5,7 @@ import { applyPostgresMigrations, type PgPool, type PostgresMigration } from '@k
  * a username belongs to one user, an identity (issuer, NameID: django-mellon's
  * UserSAMLIdentifier) to one user, whatever number of instances write at once.
  * `username_folded` / `fields_folded` hold the values after foldCase (JavaScript's locale-free
- * toLowerCase), so that ignoreCase finds what the Keyv store finds, whatever the database's
+ * toLowerCase), so that ignoreCase finds what the state user store finds, whatever the database's
  * collation would make of LOWER().
  */
 export const USER_MIGRATIONS: readonly PostgresMigration[] = [

@@ -1,8 +1,8 @@
 /**
- * Runs async writes one at a time. Keyv has no transactions, so index updates are
+ * Runs async writes one at a time. The state store has no transactions, so a save is
  * read-modify-write; within one process this queue keeps two of them from interleaving between
- * awaits. Across processes (several instances on one Redis) it does not help: see
- * docs/adapters.md#the-keyv-user-store.
+ * awaits. Across instances, usernames are claimed atomically and indexes are append-only sets
+ * (state-user-store.ts); docs/state.md#users says what is still not transactional.
  */
 export interface SerialQueue {
   /** Runs `task` after every task queued before it. */

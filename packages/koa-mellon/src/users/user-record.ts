@@ -2,7 +2,7 @@ import { MellonError } from '@koa-mellon/saml';
 import type { User } from '../adapters/types.js';
 
 /**
- * How a user is kept in Keyv: a plain JSON object (Keyv serialises it; Redis stores the text),
+ * How a user is kept in the state store: a plain JSON object (stored as JSON text),
  * read back through a shape check so a damaged or foreign record is an error, not a half user.
  */
 export interface UserRecord {

@@ -1,7 +1,7 @@
 import { NAMEID_FORMAT } from '@koa-mellon/saml';
-import { Keyv } from 'keyv';
 import type { IdpContext, IdpSettings, MellonAttributes, UserStore } from '../../src/adapters/types.js';
-import { createKeyvUserStore } from '../../src/users/keyv-user-store.js';
+import { createMemoryStore } from '@koa-mellon/web';
+import { createStateUserStore } from '../../src/users/state-user-store.js';
 
 export const ISSUER = 'https://idp.example.com/metadata';
 export const CLASS_PASSWORD = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
@@ -23,7 +23,7 @@ export const DEFAULT_SETTINGS: IdpSettings = {
 };
 
 export function memoryUsers(): UserStore {
-  return createKeyvUserStore(new Keyv());
+  return createStateUserStore(createMemoryStore().namespace('sp-users'));
 }
 
 export function idpContext(overrides: Partial<IdpSettings> = {}, users: UserStore = memoryUsers()): IdpContext {

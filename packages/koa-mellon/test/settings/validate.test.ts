@@ -25,6 +25,8 @@ describe('createMellon settings validation', () => {
   it('names an unknown key', () => refused({ ...base(), usernameTempalte: 'x' }, 'usernameTempalte'));
   it('names a missing required key', () => refused({ identityProviders: base().identityProviders }, 'baseUrl'));
   it('names a wrong type', () => refused({ ...base(), provision: 'yes' }, 'provision'));
+  // What a Keyv looks like to the check (koa-mellon took one before the state port): namespace is a string.
+  it('names a store that is not a state store (a Keyv)', () => refused({ ...base(), store: { namespace: 'keyv', get() {}, set() {}, opts: {} } }, 'store'));
   it('names a bad URL', () => refused({ ...base(), baseUrl: 'ftp://x' }, 'baseUrl'));
   it('names a per-IdP key inside the list', () => refused({ ...base(), identityProviders: [{ metadata: idpMetadata() }, { metadataUrl: 42 }] }, 'identityProviders[1].metadataUrl'));
   it('refuses a global-only key set per IdP', () => refused({ ...base(), identityProviders: [{ metadata: idpMetadata(), baseUrl: 'https://x.test' }] }, 'identityProviders[0].baseUrl'));

@@ -44,6 +44,27 @@ export function wrapperOptions(options: StateStoreOptions = {}): WrapperOptions 
   return { timeoutMs, logger: options.logger ?? SILENT_LOGGER };
 }
 
+/** `backend` with every namespace under `<prefix>:` (apps sharing one server keep apart). */
+export function prefixNamespaces(backend: StateBackend, prefix: string): StateBackend {
+  const p = (ns: string) => `${prefix}:${ns}`;
+  return {
+    get: (ns, key) => backend.get(p(ns), key),
+    set: (ns, key, json, ttlMs) => backend.set(p(ns), key, json, ttlMs),
+    delete: (ns, key) => backend.delete(p(ns), key),
+    setIfAbsent: (ns, key, json, ttlMs) => backend.setIfAbsent(p(ns), key, json, ttlMs),
+    take: (ns, key) => backend.take(p(ns), key),
+    indexAdd: (ns, key, member, ttlMs) => backend.indexAdd(p(ns), key, member, ttlMs),
+    indexMembers: (ns, key) => backend.indexMembers(p(ns), key),
+    indexRemove: (ns, key, member) => backend.indexRemove(p(ns), key, member),
+    leaseAcquire: (ns, key, token, ttlMs) => backend.leaseAcquire(p(ns), key, token, ttlMs),
+    leaseRelease: (ns, key, token) => backend.leaseRelease(p(ns), key, token),
+    leaseRenew: (ns, key, token, ttlMs) => backend.leaseRenew(p(ns), key, token, ttlMs),
+    publish: (ns, channel, message) => backend.publish(p(ns), channel, message),
+    subscribe: (ns, channel, handler) => backend.subscribe(p(ns), channel, handler),
+    close: () => backend.close(),
+  };
+}
+
 /** The port on top of a backend. */
 export function createStateStore(backend: StateBackend, options: WrapperOptions): StateStore {
   let closed = false;
@@ -156,6 +177,14 @@ function decodeValue<T>(json: string | undefined): T | undefined {
   } catch (err) {
     throw new MellonError('STORE_UNAVAILABLE', 'state store: a stored value is not JSON', { cause: err });
   }
+}
+
+/**
+ * Runs a call to a store of the app's own (a database pool, say) with the state port's rule: a
+ * failure, or no answer within `timeoutMs`, is STORE_UNAVAILABLE; a MellonError passes through.
+ */
+export function storeCall<T>(fn: () => Promise<T>, timeoutMs: number = STATE_TIMEOUT_MS): Promise<T> {
+  return withDeadline(fn, timeoutMs);
 }
 
 /**

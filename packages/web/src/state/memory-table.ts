@@ -87,6 +87,17 @@ export class MemoryTable {
     this.cursor = undefined;
   }
 
+  /** A deep copy of every entry, for `restore` (the fuzz tests replay one input on one state). */
+  snapshot(): Map<string, Slot> {
+    return new Map([...this.slots].map(([key, slot]) => [key, copySlot(slot)]));
+  }
+
+  /** Replaces every entry with those of a `snapshot`. */
+  restore(snapshot: ReadonlyMap<string, Slot>): void {
+    this.clear();
+    for (const [key, slot] of snapshot) this.put(key, copySlot(slot));
+  }
+
   /**
    * Frees 1 % of the bound beyond what is needed (one sort per hundred inserts when full, not
    * one per insert): expired entries first, then those closest to expiry. `keep` (the entry
@@ -118,6 +129,10 @@ export class MemoryTable {
       );
     }
   }
+}
+
+function copySlot(slot: Slot): Slot {
+  return slot.kind === 'index' ? { ...slot, members: new Set(slot.members) } : { ...slot };
 }
 
 function weightOf(slot: Slot): number {

@@ -39,7 +39,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryState
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) throw new RangeError('createMemoryStore: maxEntries is a whole number from 1');
   if (!(sweepIntervalMs >= 1) || !Number.isFinite(sweepIntervalMs)) throw new RangeError('createMemoryStore: sweepIntervalMs is a positive number of milliseconds');
   const logger = options.logger ?? SILENT_LOGGER;
-  const table = new MemoryTable(maxEntries, logger);
+  return createMemoryStoreOn(new MemoryTable(maxEntries, logger), sweepIntervalMs, logger);
+}
+
+/** A memory store on `table` (the fuzz tests keep the table to snapshot it). */
+export function createMemoryStoreOn(table: MemoryTable, sweepIntervalMs: number, logger: Logger): MemoryStateStore {
   const timer = setInterval(() => table.sweep(), sweepIntervalMs);
   // The sweep must not keep a process alive that has nothing else to do.
   timer.unref();

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { MellonError } from '@koa-mellon/saml';
 import type { Logger } from '../log.js';
-import { createStateStore, wrapperOptions, type StateBackend } from './backend.js';
+import { createStateStore, prefixNamespaces, wrapperOptions, type StateBackend } from './backend.js';
+import { checkName } from './checks.js';
 import type { StateStore, StateStoreOptions } from './port.js';
 import { NOTIFY_CHANNEL, PgListener } from './postgres-listen.js';
 import { createPgPool, sqlState, type PgPool } from './postgres-pool.js';
@@ -14,6 +15,8 @@ export interface PostgresStoreOptions extends StateStoreOptions {
   readonly pool?: PgPool;
   /** How often expired rows are swept, in milliseconds (default 60,000). */
   readonly sweepIntervalMs?: number;
+  /** Apps sharing one database each take their own (`<prefix>:<namespace>` in the rows). Default: none. */
+  readonly prefix?: string;
 }
 
 export const DEFAULT_PG_SWEEP_INTERVAL_MS = 60_000;
@@ -44,7 +47,8 @@ export async function createPostgresStore(target: PgPool | PostgresStoreOptions)
   // An idle client that loses its server emits on the pool: unheard, that ends the process.
   pool.on('error', (err) => wrapper.logger.warn({ err }, 'koa-mellon: PostgreSQL state store lost an idle connection'));
   const backend = postgresBackend(pool, own, wrapper.logger, sweepIntervalMs);
-  return createStateStore(backend, wrapper);
+  const prefix = options.prefix === undefined ? undefined : checkName('namespace', options.prefix);
+  return createStateStore(prefix === undefined ? backend : prefixNamespaces(backend, prefix), wrapper);
 }
 
 function isPool(target: PgPool | PostgresStoreOptions): target is PgPool {

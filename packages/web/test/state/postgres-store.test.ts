@@ -95,6 +95,21 @@ describe('createPostgresStore / migratePostgres', () => {
     expect((await pool.query<{ one: number }>('SELECT 1 AS one')).rows[0]?.one).to.equal(1);
   });
 
+  it('keeps apps sharing one database apart by prefix', async () => {
+    const pool = await freshDatabase();
+    await migratePostgres(pool);
+    const [one, two, none] = [await createPostgresStore({ pool, prefix: 'app-one' }), await createPostgresStore({ pool, prefix: 'app-two' }), await createPostgresStore(pool)];
+    try {
+      await one.namespace('sp-users').set('username:jdoe', 'one', 60_000);
+      expect(await two.namespace('sp-users').get('username:jdoe')).to.equal(undefined);
+      expect(await none.namespace('sp-users').get('username:jdoe')).to.equal(undefined);
+      expect(await two.namespace('sp-users').setIfAbsent('username:jdoe', 'two', 60_000)).to.equal(true);
+      expect(await one.namespace('sp-users').get('username:jdoe')).to.equal('one');
+    } finally {
+      for (const store of [one, two, none]) await store.close();
+    }
+  });
+
   it('needs a connection string or a pool', async () => {
     await expect(createPostgresStore({})).to.be.rejectedWith(TypeError);
   });

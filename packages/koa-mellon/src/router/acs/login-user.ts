@@ -38,7 +38,7 @@ export async function stashOrFinish(state: AcsState): Promise<void> {
   };
   if (!verified.browser) return finishLogin(ctx, rt, verified);
   const key = randomBytes(16).toString('hex');
-  await rt.stores.atomic.setIfAbsent(`fin:${key}`, verified, FINISH_TTL_MS);
+  await rt.stores.requests.setIfAbsent(`fin:${key}`, verified, FINISH_TTL_MS);
   ctx.status = 303;
   ctx.redirect(`${rt.urls.login}finish/?k=${key}`);
 }
@@ -46,7 +46,7 @@ export async function stashOrFinish(state: AcsState): Promise<void> {
 /** GET login/finish/?k=…: the same browser that started the login completes it. */
 export async function finishStashedLogin(ctx: Context, rt: Runtime): Promise<void> {
   const key = readQuery(ctx).get('k') ?? '';
-  const verified = /^[0-9a-f]{32}$/.test(key) ? await rt.stores.atomic.take<VerifiedLogin>(`fin:${key}`) : undefined;
+  const verified = /^[0-9a-f]{32}$/.test(key) ? await rt.stores.requests.take<VerifiedLogin>(`fin:${key}`) : undefined;
   if (!verified) fail('IN_RESPONSE_TO_MISMATCH', 'no verified login waits under this key');
   if (!verified.browser || !isSameBrowser(ctx, rt, verified.browser)) fail('LOGIN_BROWSER_MISMATCH', 'login finished in another browser than it started');
   clearBinding(ctx, rt);

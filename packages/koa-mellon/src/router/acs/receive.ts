@@ -4,7 +4,7 @@ import { logDecoded } from '../debug-log.js';
 import { hintContinue } from '../../errors/continue-url.js';
 import type { PendingLogin } from '../login.js';
 import { need, type AcsState } from './context.js';
-import { storeCall, readForm, readQuery } from '@koa-mellon/web';
+import { readForm, readQuery } from '@koa-mellon/web';
 
 /**
  * The message as the binding carries it: HTTP-POST (a SAMLResponse in the form, decoded under the
@@ -34,9 +34,8 @@ export async function takePendingLogin(state: AcsState): Promise<void> {
   const relayState = state.relayState;
   if (relayState === undefined || !/^[0-9a-f]{32}$/.test(relayState)) return;
   const key = `rs:${relayState}`;
-  state.pending = (await storeCall(() => state.rt.stores.logins.get(key))) as PendingLogin | undefined;
+  state.pending = await state.rt.stores.requests.take<PendingLogin>(key);
   if (state.pending) {
-    await storeCall(() => state.rt.stores.logins.delete(key));
     hintContinue(state.ctx, { next: state.pending.next });
   }
 }

@@ -17,14 +17,14 @@ export async function validate(state: AcsState): Promise<void> {
     sp: { entityId: rt.urls.entityId, acsUrl: rt.urls.login, decryptionKeys: idp.keys.decryptionKeys },
     requestIds: {
       consume: async (id) => {
-        const pending = await rt.stores.atomic.take<PendingLogin>(`req:${id}`);
+        const pending = await rt.stores.requests.take<PendingLogin>(`req:${id}`);
         if (!pending || pending.idp !== idp.index) return false;
         // Without our RelayState (some IdPs drop it), the request record still knows `next`.
         state.pending ??= pending;
         return state.pending.requestId === id;
       },
     },
-    replayCache: { markSeen: (id, expiresAt) => rt.stores.atomic.setIfAbsent(`as:${entity.entityId}\n${id}`, 1, expiresAt - rt.clock()) },
+    replayCache: { markSeen: (id, expiresAt) => rt.stores.replay.setIfAbsent(`as:${entity.entityId}\n${id}`, 1, Math.max(1, expiresAt - rt.clock())) },
     allowUnsolicited: settings.allowIdpInitiated,
     wantAssertionsSigned: settings.wantAssertionsSigned,
     wantResponseSigned: settings.wantResponseSigned,

@@ -1,28 +1,28 @@
 import { expect } from 'chai';
-import { createRedisStore } from 'koa-mellon';
-import { TestRedis } from '../../../test/helpers/redis.js';
+import type { StateStore } from '@koa-mellon/web';
+import { SHARED_BACKENDS, type SharedStateServer } from '../../../test/helpers/shared-state.js';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
 import { Browser } from './helpers/browser.js';
 import { RawSp } from './helpers/raw-sp.js';
 import { nextOf } from './helpers/saml.js';
 import { IdpServer } from './helpers/world.js';
 
-// Two IdP instances behind a load balancer share a real redis-server (koa-mellon's
-// createRedisStore): either finishes what the other started; neither answers a request twice.
-describe('two @koa-mellon/idp instances sharing Redis', () => {
+// Two IdP instances behind a load balancer share a real server (Redis, PostgreSQL): either
+// finishes what the other started; neither answers a request twice.
+for (const backend of SHARED_BACKENDS) describe(`two @koa-mellon/idp instances sharing ${backend.name}`, () => {
   const sp = new RawSp();
-  let redis: TestRedis;
+  let server: SharedStateServer;
   let a: IdpServer;
   let b: IdpServer;
   let browser: Browser;
   let toB: Browser;
-  let stores: ReturnType<typeof createRedisStore>[];
+  let stores: StateStore[];
   before(requireXmlsec);
   beforeEach(async () => {
-    redis = await TestRedis.start();
+    server = await backend.start();
     browser = new Browser();
     toB = new Browser();
-    stores = [createRedisStore(redis.url), createRedisStore(redis.url)];
+    stores = [await server.connect(), await server.connect()];
     a = await IdpServer.start(browser, [{ metadata: sp.metadata() }], { settings: { store: stores[0] } });
     b = await IdpServer.start(toB, [{ metadata: sp.metadata() }], { settings: { store: stores[1] } });
   });
@@ -30,8 +30,8 @@ describe('two @koa-mellon/idp instances sharing Redis', () => {
     await a.stop();
     await b.stop();
     // The clients would otherwise keep reconnecting to the stopped server.
-    await Promise.all(stores.map((store) => store.disconnect()));
-    await redis.stop();
+    await Promise.all(stores.map((store) => store.close()));
+    await server.stop();
   });
 
   /** The same browser (its cookies), sent to instance B by the load balancer. */
