@@ -15,6 +15,8 @@ export interface PgResult {
 /** A `pg.Pool` (or anything with its query / connect / end / on). */
 export interface PgPool {
   query(text: string, values?: unknown[]): Promise<PgResult>;
+  /** A named statement: parsed and planned once per connection, then only executed. */
+  query(config: { readonly name: string; readonly text: string; readonly values: unknown[] }): Promise<PgResult>;
   connect(): Promise<PgPoolClient>;
   end(): Promise<void>;
   on(event: 'error', listener: (err: Error) => void): unknown;

@@ -55,6 +55,8 @@ function isPool(target: PgPool | PostgresStoreOptions): target is PgPool {
   return 'query' in target && typeof target.query === 'function';
 }
 
+const STATEMENT_NAMES = new Map<string, string>(Object.entries(SQL).map(([name, text]) => [text, `koa_mellon_state_${name}`]));
+
 /** The lookup key of a key or member: SHA-256 of its UTF-8 (keys are well-formed: no two share it). */
 const hash = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
@@ -62,7 +64,9 @@ function postgresBackend(pool: PgPool, own: boolean, logger: Logger, sweepInterv
   const listener = new PgListener(pool, logger);
   const query = async (text: string, values: unknown[]) => {
     try {
-      return await pool.query(text, values);
+      // Named: each connection parses and plans a statement once (a login runs about a dozen).
+      const name = STATEMENT_NAMES.get(text);
+      return await (name === undefined ? pool.query(text, values) : pool.query({ name, text, values }));
     } catch (err) {
       // 42P01 undefined_table: the schema was never created. Said plainly; the call fails closed.
       if (sqlState(err) === '42P01') throw missingTables(err);
