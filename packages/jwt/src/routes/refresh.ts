@@ -22,7 +22,7 @@ export async function refresh(ctx: Context, rt: BridgeRuntime): Promise<void> {
     const issued = await issueTokens(rt, rotated.family, rotated.refreshToken);
     setTokenCookies(ctx, rt.basePath, rt.clock(), { accessToken: issued.accessToken, accessExpiresAt: issued.accessExpiresAt, refreshToken: issued.refreshToken, refreshExpiresAt: issued.refreshExpiresAt });
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { expires_in: Math.floor((issued.accessExpiresAt - rt.clock()) / 1000) };
+    ctx.body = { expires_in: Math.round((issued.accessExpiresAt - rt.clock()) / 1000) };
   } catch (err) {
     clearTokenCookies(ctx, rt.basePath);
     throw err;

@@ -34,7 +34,7 @@ export function tokenResponse(rt: BridgeRuntime, tokens: IssuedTokens): Record<s
   return {
     access_token: tokens.accessToken,
     token_type: 'Bearer',
-    expires_in: Math.max(0, Math.floor((tokens.accessExpiresAt - rt.clock()) / 1000)),
+    expires_in: Math.max(0, Math.round((tokens.accessExpiresAt - rt.clock()) / 1000)),
     refresh_token: tokens.refreshToken,
   };
 }

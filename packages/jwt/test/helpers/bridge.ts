@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import { MellonError } from '@koa-mellon/saml';
 import { createMemoryStore, type StateStore } from '@koa-mellon/web';
 import { generateJwtKey, type JwtBridgeSettings, type SamlSession } from '../../src/index.js';
 import { createBridgeRuntime, type BridgeRuntime } from '../../src/runtime.js';
@@ -67,8 +68,15 @@ export class BridgeApp {
       const next_ = String(ctx.query['next'] ?? '/home');
       const sessionIndex = String(ctx.query['idx'] ?? 'idx-1');
       const notAfter = ctx.query['notAfter'];
-      const handled = await hooks.login(ctx, { user: { id: user }, saml: samlSession({ sessionIndex, nameIdContent: `pairwise-${user}`, ...(typeof notAfter === 'string' ? { sessionNotOnOrAfter: notAfter } : {}) }), next: next_ });
-      if (!handled) ctx.body = 'server session';
+      try {
+        const handled = await hooks.login(ctx, { user: { id: user }, saml: samlSession({ sessionIndex, nameIdContent: `pairwise-${user}`, ...(typeof notAfter === 'string' ? { sessionNotOnOrAfter: notAfter } : {}) }), next: next_ });
+        if (!handled) ctx.body = 'server session';
+      } catch (err) {
+        // koa-mellon renders its error page here; the test reads the code.
+        if (!(err instanceof MellonError)) throw err;
+        ctx.status = 400;
+        ctx.body = { code: err.code };
+      }
     });
     const authenticate = createAuthenticate(rt, 'api');
     app.use(async (ctx, next) => {
