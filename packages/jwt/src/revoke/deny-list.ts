@@ -29,9 +29,10 @@ export class DenyList {
     this.timer.unref();
   }
 
+  /** Ends the subscription; a store already closed by the app has ended it already. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
-    await this.unsubscribe?.();
+    await this.unsubscribe?.().catch((err: unknown) => this.logger.debug({ err }, 'koa-mellon jwt: deny-list subscription already closed'));
   }
 
   /** Whether iss + jti is denied (a Map lookup). */

@@ -59,7 +59,9 @@ export function createAuthenticate(rt: BridgeRuntime, realm: string): Middleware
       return;
     }
     ctx.state.jwt = claims;
-    ctx.state['user'] = { ...claims, id: claims.sub };
+    // The app owns the type of ctx.state.user (koa-mellon declares its own User there); the bridge
+    // only promises `{ id, ...claims }`, so it is assigned without claiming any declared type.
+    Object.assign(ctx.state, { user: { ...claims, id: claims.sub } });
     await next();
   };
 }
