@@ -6,7 +6,7 @@ import type { BridgeRuntime } from '../runtime.js';
 import type { SamlSession } from '../settings.js';
 import { verifyAccessToken } from '../tokens/verify.js';
 import { findAccessToken } from '../web/authenticate.js';
-import { clearTokenCookies, COOKIE } from '../web/cookies.js';
+import { clearTokenCookies, COOKIE, requireSecure } from '../web/cookies.js';
 import { checkCsrf } from '../web/csrf.js';
 import { applyCors } from './cors.js';
 
@@ -35,6 +35,7 @@ export async function logout(ctx: Context, rt: BridgeRuntime): Promise<void> {
     const claims = await verifyAccessToken(rt.keys, found.token, { issuer: rt.issuer, audience: rt.audience, clockSkewSeconds: rt.skewMs / 1000, now: rt.clock, isDenied: (iss, jti) => rt.denyList.has(iss, jti) });
     familyId = claims.sid;
   } else {
+    requireSecure(ctx);
     const refreshToken = ctx.cookies.get(COOKIE.refresh);
     familyId = refreshToken === undefined ? undefined : await rt.families.familyOf(refreshToken);
     if (familyId === undefined) fail('TOKEN_MISSING', 'no bearer token and no current refresh cookie');

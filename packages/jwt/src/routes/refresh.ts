@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { fail } from '@koa-mellon/saml';
 import { COOKIE_CLIENT_ID, type BridgeRuntime } from '../runtime.js';
 import { issueTokens } from '../tokens/issue.js';
-import { clearTokenCookies, COOKIE, setTokenCookies } from '../web/cookies.js';
+import { clearTokenCookies, COOKIE, requireSecure, setTokenCookies } from '../web/cookies.js';
 import { checkCsrf } from '../web/csrf.js';
 
 /**
@@ -11,6 +11,8 @@ import { checkCsrf } from '../web/csrf.js';
  * signs in again.
  */
 export async function refresh(ctx: Context, rt: BridgeRuntime): Promise<void> {
+  // Before anything is used up: the new cookies could not be set over plain http.
+  requireSecure(ctx);
   const token = ctx.cookies.get(COOKIE.refresh);
   if (!token) fail('REFRESH_TOKEN_INVALID', 'no refresh cookie');
   // Every state change (a rotation, or the revocation a reuse triggers) is behind the CSRF check.

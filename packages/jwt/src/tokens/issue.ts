@@ -1,3 +1,4 @@
+import { fail } from '@koa-mellon/saml';
 import type { BridgeRuntime } from '../runtime.js';
 import type { Family } from '../revoke/families.js';
 import { mintAccessToken } from './mint.js';
@@ -26,6 +27,12 @@ export async function issueTokens(rt: BridgeRuntime, family: Family, refreshToke
     claims: family.claims,
   });
   await rt.families.recordAccessToken(family.id, minted.jti, minted.expiresAt);
+  // A revocation that ran between our read of the family and the jti record above could not see
+  // this jti: look again, and deny it ourselves if so.
+  if ((await rt.families.get(family.id))?.revoked) {
+    await rt.denyList.deny(rt.issuer, minted.jti, minted.expiresAt);
+    fail('TOKEN_REVOKED', 'the family was revoked while the token was minted');
+  }
   return { accessToken: minted.token, accessExpiresAt: minted.expiresAt, refreshToken, refreshExpiresAt: family.notAfter, family };
 }
 

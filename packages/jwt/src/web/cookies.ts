@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { fail } from '@koa-mellon/saml';
 
 /**
  * Cookie names and attributes (OAuth browser-based apps BCP, "Cookie Security"): Secure,
@@ -28,7 +29,13 @@ export function refreshCookiePath(basePath: string): string {
   return `${basePath}/`;
 }
 
+/** Secure cookies cannot be set on a plain-http request (behind a proxy: `app.proxy` and X-Forwarded-Proto). */
+export function requireSecure(ctx: Context): void {
+  if (!ctx.secure) fail('TRANSPORT_INSECURE', 'token cookies need an https request');
+}
+
 export function setTokenCookies(ctx: Context, basePath: string, now: number, cookies: TokenCookies): void {
+  requireSecure(ctx);
   const common = { secure: true, sameSite: 'strict', overwrite: true } as const;
   ctx.cookies.set(COOKIE.access, cookies.accessToken, { ...common, httpOnly: true, path: '/', maxAge: cookies.accessExpiresAt - now });
   ctx.cookies.set(COOKIE.refresh, cookies.refreshToken, { ...common, httpOnly: true, path: refreshCookiePath(basePath), maxAge: cookies.refreshExpiresAt - now });
@@ -36,6 +43,7 @@ export function setTokenCookies(ctx: Context, basePath: string, now: number, coo
 }
 
 export function clearTokenCookies(ctx: Context, basePath: string): void {
+  requireSecure(ctx);
   const common = { secure: true, sameSite: 'strict', overwrite: true, expires: new Date(0) } as const;
   ctx.cookies.set(COOKIE.access, '', { ...common, httpOnly: true, path: '/' });
   ctx.cookies.set(COOKIE.refresh, '', { ...common, httpOnly: true, path: refreshCookiePath(basePath) });

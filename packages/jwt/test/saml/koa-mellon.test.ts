@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { COOKIE, CSRF_HEADER } from '../../src/index.js';
 import { requireXmlsec } from '../../../../test/helpers/xmlsec.js';
@@ -52,5 +53,22 @@ describe('the bridge behind koa-mellon (real SP, real IdP)', () => {
     // The ticket worked once.
     expect(await (await world.api(new URL(logoutUrl).pathname + new URL(logoutUrl).search)).json()).to.have.property('code', 'CODE_INVALID');
   });
-});
 
+  it('code handoff through the real SAML login: authorize/ -> IdP -> ACS -> code at the redirect URI -> tokens; no cookies, no server session', async () => {
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const query = new URLSearchParams({ response_type: 'code', client_id: 'spa', redirect_uri: 'https://spa.example.test/callback', code_challenge: challenge, code_challenge_method: 'S256', state: 's1' });
+    const atLogin = await world.browser.go(`${world.bridge.urls.authorize}?${query}`);
+    const loginNext = new URL(atLogin.url).searchParams.get('next') ?? '';
+    const back = await world.browser.go(world.upstream.url(`/login/as?user=alice&next=${encodeURIComponent(loginNext)}`));
+    const callback = new URL(back.url);
+    expect(`${callback.origin}${callback.pathname}`).to.equal('https://spa.example.test/callback');
+    expect(callback.searchParams.get('state')).to.equal('s1');
+    expect(world.cookies().has(COOKIE.access)).to.equal(false);
+    expect(world.cookies().has('mellon.sid')).to.equal(false);
+    const response = await world.browser.request(world.bridge.urls.token, { form: { grant_type: 'authorization_code', client_id: 'spa', redirect_uri: 'https://spa.example.test/callback', code: callback.searchParams.get('code') ?? '', code_verifier: verifier } });
+    const tokens = (await response.json()) as { access_token: string };
+    const me = (await (await world.api('/api/me', { bearer: tokens.access_token })).json()) as { user: { email: string; client_id: string } };
+    expect(me.user).to.include({ email: 'alice@example.test', client_id: 'spa' });
+  });
+});

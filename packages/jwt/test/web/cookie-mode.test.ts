@@ -93,6 +93,14 @@ describe('cookie mode (the app’s own front end)', () => {
     expect(await (await app.fetch('/api/me', { cookies: next })).json()).to.have.property('code', 'TOKEN_REVOKED');
   });
 
+  it('refuses to set token cookies over plain http (TRANSPORT_INSECURE), instead of failing inside Koa', async () => {
+    const response = await app.fetch('/jwt/refresh', { method: 'POST', cookies: jar, headers: { ...SAME_ORIGIN, [CSRF_HEADER]: csrf(), 'x-forwarded-proto': 'http' } });
+    expect(response.status).to.equal(400);
+    expect(await response.json()).to.have.property('code', 'TRANSPORT_INSECURE');
+    // Nothing was used up: the same refresh cookie still works over https.
+    expect((await post('/jwt/refresh', { ...SAME_ORIGIN, [CSRF_HEADER]: csrf() })).status).to.equal(200);
+  });
+
   it('refresh/ is behind the CSRF check too', async () => {
     const response = await post('/jwt/refresh', { 'sec-fetch-site': 'cross-site', [CSRF_HEADER]: csrf() });
     expect(await response.json()).to.have.property('code', 'CSRF_CROSS_SITE');
