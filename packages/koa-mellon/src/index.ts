@@ -10,10 +10,12 @@
  * app.use(mellon.middleware());
  * app.use(mellon.routes());
  */
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { ConfigError } from '@koa-mellon/saml';
 import { createRuntime, type Runtime } from './runtime.js';
 import { createRoutes, type MellonRoutes } from './router/routes.js';
+import { startLogout } from './router/logout.js';
+import { safeNext } from '@koa-mellon/web';
 import type { MellonSettings } from './settings/types.js';
 import type { MellonSession } from './session/sessions.js';
 import type { User } from './adapters/types.js';
@@ -25,6 +27,11 @@ export interface Mellon {
   routes(): MellonRoutes;
   /** The absolute URLs derived from baseUrl. */
   readonly urls: Runtime['urls'];
+  /**
+   * Sends the IdP a LogoutRequest for a SAML session kept outside the server session (a JWT user's
+   * saved session data), answering `ctx` with the redirect or form; then `next` (a same-site path).
+   */
+  startLogout(ctx: Context, saml: MellonSession, next?: string): Promise<void>;
   /** Stops metadata refresh timers. */
   close(): void;
 }
@@ -59,13 +66,14 @@ export function createMellon(settings: MellonSettings): Mellon {
       await next();
     },
     routes: () => routes,
+    startLogout: (ctx, saml, next) => startLogout(ctx, rt, safeNext(next, rt.settings.loginRedirectUrl ?? '/'), saml),
     close: () => rt.close(),
   };
 }
 
 export { validateSettings } from './settings/validate.js';
 export { SETTINGS_SCHEMA, IDP_ONLY_SETTINGS, type SettingSpec, type SettingKey } from './settings/schema.js';
-export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger, SessionCookieOptions, AcsBinding } from './settings/types.js';
+export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger, SessionCookieOptions, AcsBinding, MellonHooks, SamlLoginEvent, FederatedLogoutEvent } from './settings/types.js';
 export type { MellonSession } from './session/sessions.js';
 export * from './adapters/index.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';

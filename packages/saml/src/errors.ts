@@ -278,6 +278,97 @@ export const ERROR_CODES = {
     cause: 'A very slow client, or a slow-upload (slowloris-style) attempt holding connections open.',
     fix: 'Raise the body deadline only if real clients need longer; see docs/deployment.md for server timeouts.',
   },
+  // The SAML<->JWT bridge (@koa-mellon/jwt)
+  TOKEN_MISSING: {
+    meaning: 'An API request carried no access token (no `Authorization: Bearer` header and no access cookie).',
+    cause: 'A call made before sign-in, or after the access cookie expired.',
+    fix: 'Sign in, or refresh the tokens; the answer is 401 with `WWW-Authenticate: Bearer`.',
+  },
+  TOKEN_MALFORMED: {
+    meaning: 'The access token is not a well-formed compact JWS JWT.',
+    cause: 'A truncated or altered token, or something else sent as a bearer token.',
+    fix: 'None on the server; check what the client sends.',
+  },
+  TOKEN_ALGORITHM_FORBIDDEN: {
+    meaning: 'The token names an algorithm the key it names is not pinned to (`none`, HS256 with a public key, RS256 for an EdDSA key, ...).',
+    cause: 'An algorithm-confusion attack (RFC 8725 §2.1, §3.1), or a token minted by another issuer.',
+    fix: 'None: each key verifies with exactly one algorithm.',
+  },
+  TOKEN_KEY_UNKNOWN: {
+    meaning: 'The token names a `kid` that is not in the key set (or names none).',
+    cause: 'A forged token, a token from another issuer, or a key retired while its tokens were still live.',
+    fix: 'Retire a key only after the access-token lifetime has passed since it last signed (docs/jwt.md, key rotation).',
+  },
+  TOKEN_TYPE_MISMATCH: {
+    meaning: 'The token’s `typ` header is not `at+jwt` (RFC 9068 §2.1): an id token, a refresh token or another JWT was offered as an access token.',
+    cause: 'Token substitution across kinds (RFC 8725 §3.11), or a client sending the wrong token.',
+    fix: 'Send the access token; other JWT kinds are never accepted as one.',
+  },
+  TOKEN_SIGNATURE_INVALID: {
+    meaning: 'The token’s signature does not verify with the key it names.',
+    cause: 'A tampered header or payload, or a forged signature.',
+    fix: 'None: the token was altered.',
+  },
+  TOKEN_CLAIM_INVALID: {
+    meaning: 'A required claim is missing or wrong: `iss`, `aud`, `sub`, `jti`, `client_id`, or `nbf`/`iat` in the future.',
+    cause: 'A token minted for another API (audience) or by another issuer, or a clock far off.',
+    fix: 'Check `issuer` and `audience` in the bridge settings of both the issuer and the API.',
+  },
+  TOKEN_EXPIRED: {
+    meaning: 'The access token’s `exp` has passed (beyond the clock skew).',
+    cause: 'The normal end of a short-lived access token.',
+    fix: 'The client refreshes (cookie mode: POST the refresh route; code mode: grant_type=refresh_token).',
+  },
+  TOKEN_REVOKED: {
+    meaning: 'The access token (iss + jti) is on the deny list, or the refresh token belongs to a revoked family.',
+    cause: 'A logout (the user’s, or the IdP’s LogoutRequest), or a detected refresh-token reuse.',
+    fix: 'Sign in again.',
+  },
+  REFRESH_TOKEN_INVALID: {
+    meaning: 'The refresh token is unknown, expired (idle or absolute lifetime), or not for this client.',
+    cause: 'An old token after the idle timeout, the SAML SessionNotOnOrAfter reached, or a guessed value.',
+    fix: 'Sign in again.',
+  },
+  REFRESH_TOKEN_REUSED: {
+    meaning: 'A refresh token that was already rotated was presented again: its whole family is revoked (RFC 9700 §4.14.2).',
+    cause: 'A stolen refresh token used by the thief or by the legitimate client after the other, or two tabs refreshing at once.',
+    fix: 'Sign in again; investigate if it repeats for one user. Front ends refresh from one place at a time.',
+  },
+  CSRF_HEADER_MISSING: {
+    meaning: 'A cookie-authenticated state-changing request lacks the required anti-CSRF request header.',
+    cause: 'A cross-site form post or simple request (they cannot set custom headers), or a front end that forgot the header.',
+    fix: 'Send the CSRF token (from the readable CSRF cookie) in the `x-csrf-token` header on every state-changing call.',
+  },
+  CSRF_TOKEN_INVALID: {
+    meaning: 'The anti-CSRF token does not match the CSRF cookie or its HMAC does not bind it to this session.',
+    cause: 'A forged or injected token (cookie tossing from a subdomain), or a token of an earlier session.',
+    fix: 'Read the CSRF cookie again after each sign-in and refresh.',
+  },
+  CSRF_CROSS_SITE: {
+    meaning: 'A cookie-authenticated state-changing request came from another site (`Sec-Fetch-Site`, or `Origin`/`Referer` when that is absent).',
+    cause: 'A cross-site request forgery attempt, or a front end served from an origin not listed in `allowedOrigins`.',
+    fix: 'Serve the front end from the API’s origin, or list its origin; otherwise use the code handoff with bearer tokens.',
+  },
+  CODE_INVALID: {
+    meaning: 'The authorization code is unknown, expired, already used, or was issued to another client or redirect URI.',
+    cause: 'A replayed or intercepted code (a replay also revokes the tokens it produced), or a slow client.',
+    fix: 'Start the sign-in again; codes live one minute and work once.',
+  },
+  PKCE_INVALID: {
+    meaning: 'PKCE failed: no S256 `code_challenge` at the authorize step, or the `code_verifier` does not match it (RFC 7636).',
+    cause: 'A code intercepted by another app, a downgrade attempt (`plain`), or a client bug.',
+    fix: 'Send `code_challenge_method=S256` and the verifier of that challenge.',
+  },
+  REDIRECT_URI_NOT_ALLOWED: {
+    meaning: 'The `redirect_uri` is not exactly one of the client’s registered redirect URIs (RFC 9700 §4.1.3).',
+    cause: 'An attempt to send the code to another site, or a redirect URI missing from the client settings.',
+    fix: 'Register the exact URI (scheme, host, port, path; no wildcards) in the client’s `redirectUris`.',
+  },
+  CLIENT_UNKNOWN: {
+    meaning: 'The `client_id` is not a configured client of the bridge.',
+    cause: 'A typo in the front end, or a probe.',
+    fix: 'Add the client to the bridge’s `clients`.',
+  },
   INTERNAL_ERROR: {
     meaning: 'An unexpected failure that is not about the request (a bug or an outage).',
     cause: 'See the logged error; the user saw a generic page.',

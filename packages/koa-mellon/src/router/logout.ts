@@ -26,6 +26,7 @@ import {
   type RedirectMessage,
 } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
+import type { MellonSession } from '../session/sessions.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { logDecoded } from './debug-log.js';
 import { readBody, readForm, readQuery, isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus, safeNext, sendSaml, signatureAlgorithmFor, logUnexpected } from '@koa-mellon/web';
@@ -129,6 +130,7 @@ async function endFederatedSessions(rt: Runtime, peer: Peer, message: Received):
   if (issued < now - skew - LOGIN_TTL_MS) fail('ASSERTION_EXPIRED', 'LogoutRequest too old');
   if (!(await rt.stores.replay.setIfAbsent(`lq:${JSON.stringify([entity.entityId, request.id])}`, 1, LOGIN_TTL_MS + 2 * skew))) fail('REPLAYED_ASSERTION', 'LogoutRequest ID already seen');
   const ended = await rt.sessions.destroyFederated(entity.entityId, request.nameId.value, request.sessionIndexes);
+  await rt.settings.hooks?.federatedLogout?.({ issuer: entity.entityId, nameId: request.nameId.value, sessionIndexes: request.sessionIndexes });
   rt.logger.info({ idp: entity.entityId, sessionsEnded: ended, binding: message.soap ? 'soap' : 'front-channel' }, 'koa-mellon: IdP-initiated logout');
   return request;
 }
@@ -159,9 +161,12 @@ async function finishLogout(ctx: Context, rt: Runtime, peer: Peer, message: Rece
   ctx.redirect(pending.next);
 }
 
-/** SP-initiated: the local session ends at once; the IdP is told when it has an SLO endpoint. */
-async function startLogout(ctx: Context, rt: Runtime, next: string): Promise<void> {
-  const record = await rt.sessions.destroy(ctx);
+/**
+ * SP-initiated: the local session ends at once; the IdP is told when it has an SLO endpoint. With
+ * `saved` (a session kept elsewhere, e.g. a JWT family), that one is logged out instead.
+ */
+export async function startLogout(ctx: Context, rt: Runtime, next: string, saved?: MellonSession): Promise<void> {
+  const record = saved ? { mellon: saved } : await rt.sessions.destroy(ctx);
   if (!record) return ctx.redirect(next);
   let peer: Peer | undefined;
   for (const idp of rt.idps) {

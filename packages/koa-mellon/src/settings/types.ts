@@ -1,6 +1,8 @@
 import type { StateStore } from '@koa-mellon/web';
+import type { Context } from 'koa';
+import type { MellonSession } from '../session/sessions.js';
 import type { Clock } from '@koa-mellon/saml';
-import type { AdapterSpec, LookupByAttributeRule, UserStore } from '../adapters/types.js';
+import type { AdapterSpec, LookupByAttributeRule, User, UserStore } from '../adapters/types.js';
 import type { IdpOnlyKey, SettingKey } from './schema.js';
 
 export type AcsBinding = 'post' | 'artifact';
@@ -20,6 +22,34 @@ export interface SessionCookieOptions {
   readonly domain?: string;
   /** Seconds; the session never outlives the IdP's SessionNotOnOrAfter. */
   readonly maxAge?: number;
+}
+
+/** What `hooks.login` receives once the adapter chain has picked the user. */
+export interface SamlLoginEvent {
+  readonly user: User;
+  /** The SAML session: IdP entityID, NameID with qualifiers and format, SessionIndex, SessionNotOnOrAfter, attributes. */
+  readonly saml: MellonSession;
+  /** Where the login goes next: a same-site path (safeNext). */
+  readonly next: string;
+}
+
+/** What `hooks.federatedLogout` receives: a verified LogoutRequest from the IdP (Redirect, POST or SOAP). */
+export interface FederatedLogoutEvent {
+  readonly issuer: string;
+  readonly nameId: string;
+  /** Empty: every session of that NameID (saml-core §3.7.1). */
+  readonly sessionIndexes: readonly string[];
+}
+
+/**
+ * Hooks for what replaces or accompanies the server session, e.g. the JWT bridge
+ * (`@koa-mellon/jwt`'s `bridge.samlHooks` has this shape; no import either way).
+ */
+export interface MellonHooks {
+  /** After a successful login: return true when the hook answered (no server session is created). */
+  readonly login?: ((ctx: Context, event: SamlLoginEvent) => boolean | Promise<boolean>) | undefined;
+  /** After the IdP's LogoutRequest ended the local sessions of a NameID (on any instance). */
+  readonly federatedLogout?: ((event: FederatedLogoutEvent) => void | Promise<void>) | undefined;
 }
 
 /** Settings every IdP entry may override (django-mellon's generic settings, camelCased). */
@@ -91,6 +121,7 @@ export interface MellonSettings extends GenericSettings {
   /** Seconds to receive a POST body (default 10). */
   readonly bodyTimeout?: number;
   readonly soapLogout?: boolean;
+  readonly hooks?: MellonHooks;
   /** Injectable clock (tests). */
   readonly clock?: Clock;
 }
