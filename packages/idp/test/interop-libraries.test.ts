@@ -51,7 +51,7 @@ describe('interop: @node-saml/node-saml as the SP of our IdP', () => {
   async function start(saml: SAML, spOptions: object): Promise<void> {
     browser = new Browser();
     const metadata = saml.generateServiceProviderMetadata(keys.certPem, keys.certPem);
-    idp = await IdpServer.start(browser, [{ metadata, attributes: RELEASE, signResponse: true, ...spOptions }], { settings: { wantAuthnRequestsSigned: true } });
+    idp = await IdpServer.start(browser, [{ metadata, attributes: RELEASE, ...spOptions }], { settings: { wantAuthnRequestsSigned: true } });
   }
 
   it('accepts our signed, encrypted response to its signed Redirect request (emailAddress NameID, its default)', async () => {

@@ -186,8 +186,8 @@ describe('interop: pysaml2 as a service provider of our IdP', function () {
       expect(refused.error).to.equal('StatusInvalidNameidPolicy');
     });
 
-    it('with signResponse, pysaml2 requiring a signed Response (its default) verifies it around the encrypted assertion', async () => {
-      await startIdp({ signResponse: true });
+    it('by default the Response is signed too: pysaml2 requiring a signed Response (its default) verifies it around the encrypted assertion', async () => {
+      await startIdp();
       const { url } = await peer.expectOk<{ url: string }>({ op: 'login' });
       const posted = await logInAt(url);
       expect(postedXml(posted)).to.match(/^<samlp:Response [^>]*>\s*<saml:Issuer[^>]*>[^<]*<\/saml:Issuer>\s*<ds:Signature/);
@@ -305,8 +305,8 @@ describe('interop: pysaml2 as a service provider of our IdP', function () {
       expect((await peer.expectOk<Login>({ op: 'acs', SAMLResponse: posted.form?.get('SAMLResponse') ?? '' })).attributes['mail']).to.include('alice@example.test');
     });
 
-    it('pysaml2 with its default want_response_signed refuses our default Response (only the assertion is signed)', async () => {
-      await startIdp();
+    it('pysaml2 with its default want_response_signed refuses a Response where only the assertion is signed (signResponse: false)', async () => {
+      await startIdp({ signResponse: false });
       const { url } = await peer.expectOk<{ url: string }>({ op: 'login' });
       const answer = await peer.call<Login>({ op: 'acs', SAMLResponse: (await logInAt(url)).form?.get('SAMLResponse') ?? '', wantResponseSigned: true });
       expect(answer.ok).to.equal(false);

@@ -68,7 +68,7 @@ export interface ServiceProviderSettings<U extends IdpUser = IdpUser> {
   readonly encryptAssertions?: boolean | undefined;
   /** Sign the assertion. Default true. */
   readonly signAssertion?: boolean | undefined;
-  /** Sign the Response too. Default false (error responses are always signed). */
+  /** Sign the Response too. Default true (node-saml and pysaml2 require it; error responses are always signed). */
   readonly signResponse?: boolean | undefined;
   /** Seconds until SessionNotOnOrAfter for this SP. Default: the IdP's `sessionLifetime`. */
   readonly sessionLifetime?: number | undefined;

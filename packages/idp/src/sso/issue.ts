@@ -66,7 +66,8 @@ export async function buildAssertion<U extends IdpUser>(state: SsoState<U>): Pro
     },
     signing: signingOptions(rt),
     signAssertion: settings.signAssertion ?? true,
-    signResponse: settings.signResponse ?? false,
+    // Both signed by default: node-saml and pysaml2 want a signed Response, others the assertion.
+    signResponse: settings.signResponse ?? true,
     encryption: encryptionFor(sp),
     lifetime: rt.settings.responseLifetime,
     clock: rt.clock,
