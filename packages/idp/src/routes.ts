@@ -7,7 +7,7 @@ import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
 import { answerConsent, initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
 import { handleIdpError } from './web/errors.js';
-import { createTransportGuard, isSoapRequest, logUnexpected, sendSoapFault } from '@koa-mellon/web';
+import { createTransportGuard, isSoapRequest, logUnexpected, sendMetadata, sendSoapFault } from '@koa-mellon/web';
 
 export type IdpRoutes = ReturnType<Router['routes']>;
 
@@ -36,11 +36,7 @@ export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: 
   router.get('/sso/init/', page(initiateLogin));
   router.get('/slo/', page(singleLogout));
   router.post('/slo/', page(singleLogout));
-  router.get('/metadata/', (ctx) => {
-    ctx.type = 'application/samlmetadata+xml';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = metadata();
-  });
+  router.get('/metadata/', (ctx) => sendMetadata(ctx, metadata()));
   if (rt.settings.artifactResolution) {
     router.post('/artifact/', async (ctx) => {
       try {

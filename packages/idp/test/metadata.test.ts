@@ -16,7 +16,9 @@ describe('@koa-mellon/idp metadata/', () => {
 
   it('serves an IDPSSODescriptor with SSO and SLO for Redirect and POST, and our signing key', async () => {
     idp = await IdpServer.start(browser, [{ metadata: sp.metadata(), nameIdFormat: 'emailAddress' }]);
-    const response = await browser.request(idp.idp.urls.metadata);
+    // A browser is shown the XML (application/xml); a peer fetching metadata gets the SAML type.
+    expect((await browser.request(idp.idp.urls.metadata)).headers.get('content-type')).to.equal('application/xml; charset=utf-8');
+    const response = await browser.request(idp.idp.urls.metadata, { accept: '*/*' });
     expect(response.headers.get('content-type')).to.match(/^application\/samlmetadata\+xml/);
     const entity = singleEntity(parseMetadata(await response.text()));
     expect(entity.entityId).to.equal(idp.idp.urls.entityId);

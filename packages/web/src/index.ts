@@ -26,6 +26,7 @@ export { readForm, readQuery, readBody, DEFAULT_BODY_TIMEOUT_SECONDS, type ReadB
 export { sendSaml, signatureAlgorithmFor, type Outgoing } from './http/send.js';
 export { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from './http/soap.js';
 export { safeNext } from './http/safe-next.js';
+export { sendMetadata, SAML_METADATA_TYPE } from './http/metadata.js';
 export { createTransportGuard } from './http/transport.js';
 export { ClientAbortError, logUnexpected } from './http/client-abort.js';
 export { renderError } from './pages/error-page.js';

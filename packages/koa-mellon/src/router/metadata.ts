@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { BINDING, generateSpMetadata, type ContactPerson, type Organization } from '@koa-mellon/saml';
 import type { Runtime } from '../runtime.js';
 import type { MellonSettings } from '../settings/types.js';
+import { sendMetadata } from '@koa-mellon/web';
 
 /** Our SP metadata, from the settings (saml-metadata §2.4.4); the route and the CLI share it. */
 export function spMetadataXml(rt: Runtime): string {
@@ -42,7 +43,5 @@ function organizationOf(organization: MellonSettings['organization']): Organizat
 
 /** GET metadata/. */
 export function metadata(ctx: Context, rt: Runtime): void {
-  ctx.type = 'application/samlmetadata+xml';
-  ctx.set('Cache-Control', 'public, max-age=3600');
-  ctx.body = spMetadataXml(rt);
+  sendMetadata(ctx, spMetadataXml(rt));
 }

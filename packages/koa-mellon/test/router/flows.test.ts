@@ -106,6 +106,18 @@ for (const basePath of ['', '/accounts/mellon']) {
       expect(xml).to.include(`Location="${sp.mellon.urls.login}"`).and.include('HTTP-Redirect').and.include(`Location="${sp.mellon.urls.logout}"`);
       expect(xml).to.include(`entityID="${sp.mellon.urls.entityId}"`);
     });
+
+    it('GET metadata/ from a browser shows the same XML as application/xml instead of downloading it', async () => {
+      const accept = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8';
+      const browser = await sp.request(sp.mellon.urls.metadata, { headers: { accept } });
+      expect(browser.headers.get('content-type')).to.equal('application/xml; charset=utf-8');
+      expect(browser.headers.get('vary')).to.include('Accept');
+      const machine = await sp.request(sp.mellon.urls.metadata, { headers: { accept: '*/*' } });
+      expect(machine.headers.get('content-type')).to.include('application/samlmetadata+xml');
+      // The same document (each copy has a fresh ID).
+      const withoutId = (xml: string) => xml.replace(/ ID="[^"]*"/, '');
+      expect(withoutId(await browser.text())).to.equal(withoutId(await machine.text()));
+    });
   });
 }
 
