@@ -39,6 +39,20 @@ describe('koa-mellon check', () => {
     }
   });
 
+  it('says so when the metadata URL answers an HTML page (a login page, the wrong URL)', async () => {
+    const server = await serve('<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Portal</body></html>');
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metadata`;
+      const settings = { ...baseSettings(), metadataCacheDir: join(dir(), 'cache'), identityProviders: [{ metadataUrl: url }] };
+      const result = await runCli(['check', '--config', writeConfig(dir(), settings)], dir());
+      expect(result.code).to.equal(1);
+      expect(result.stdout, result.stdout).to.contain('because: METADATA_INVALID: this is an HTML page, not SAML metadata');
+      expect(result.stdout + result.stderr).to.not.match(NO_STACK);
+    } finally {
+      server.close();
+    }
+  });
+
   it('exits 1 naming an unknown key', async () => {
     const settings = { ...baseSettings(), identityProviders: [{ metadata: idpMetadataXml(), metadataURL: 'https://idp.example.test/md' }] };
     const result = await runCli(['check', '--config', writeConfig(dir(), settings)], dir());

@@ -59,7 +59,11 @@ export function parseMetadata(xml: string, options: ParseMetadataOptions = {}): 
   }
 }
 
+/** An HTML page where metadata was expected (a login page, a portal, the wrong URL): said plainly. */
+const HTML_PAGE = /^\s*(?:<!--[\s\S]*?-->\s*)*<(?:!doctype\s+html|html)[\s>]/i;
+
 function parseAndIndex(xml: string, options: ParseMetadataOptions, keys: KeyObject[] | undefined): ParsedMetadata {
+  if (HTML_PAGE.test(xml.slice(0, 4096).replace(/^\ufeff/, ''))) fail('METADATA_INVALID', 'this is an HTML page, not SAML metadata: check the URL or file (a login page or a portal answered)');
   // Some servers (ADFS among them) prefix the document with a UTF-8 byte order mark.
   const parsed = parseXml(xml.charCodeAt(0) === 0xfeff ? xml.slice(1) : xml, {
     maxBytes: options.maxBytes ?? DEFAULT_METADATA_MAX_BYTES,
