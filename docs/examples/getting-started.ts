@@ -13,10 +13,10 @@ export function createApp(settings: MellonSettings): { app: Koa; mellon: Mellon 
   app.proxy = true; // behind a TLS-terminating proxy: trust X-Forwarded-Proto for Secure cookies
   app.use(mellon.middleware());
   app.use(mellon.routes());
+  app.use(mellon.requireLogin()); // everything below needs a login: pages redirect to it, API calls get 401
   app.use(async (ctx) => {
     if (ctx.path !== '/') return;
-    if (!ctx.state.user) return ctx.redirect(`${mellon.urls.login}?next=/`);
-    ctx.body = `Hello ${ctx.state.user.username} (${ctx.state.user.fields['email'] ?? 'no e-mail'})`;
+    ctx.body = `Hello ${ctx.state.user!.username} (${ctx.state.user!.fields['email'] ?? 'no e-mail'})`;
   });
   return { app, mellon };
 }

@@ -11,7 +11,7 @@
  * app.use(mellon.routes());
  */
 import type { Context, Middleware } from 'koa';
-import { ConfigError } from '@koa-mellon/saml';
+import { requireLoginMiddleware, sessionMiddleware, type RequireLoginOptions } from './koa/context.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { createRoutes, type MellonRoutes } from './router/routes.js';
 import { startLogout } from './router/logout.js';
@@ -21,8 +21,13 @@ import type { MellonSession } from './session/sessions.js';
 import type { User } from './adapters/types.js';
 
 export interface Mellon {
-  /** Loads the session: `ctx.state.user` and `ctx.state.mellon` when logged in. */
+  /**
+   * Loads the session: `ctx.state.user` and `ctx.state.mellon` when logged in; adds
+   * `ctx.isAuthenticated()` and `ctx.logout()` (local logout), as koa-passport users expect.
+   */
   middleware(): Middleware;
+  /** Lets logged-in users through; redirects others to the login with `next`, or answers 401 to API calls. */
+  requireLogin(options?: RequireLoginOptions): Middleware;
   /** The login/, logout/ and metadata/ routes under baseUrl's path. */
   routes(): MellonRoutes;
   /** The absolute URLs derived from baseUrl. */
@@ -49,28 +54,15 @@ export function createMellon(settings: MellonSettings): Mellon {
   const routes = createRoutes(rt);
   return {
     urls: rt.urls,
-    middleware: () => async (ctx, next) => {
-      try {
-        rt.requireAppKeys(ctx);
-        const session = await rt.sessions.load(ctx);
-        const user = session && (await rt.users.findById(session.record.userId));
-        if (session && user?.isActive) {
-          ctx.state.user = user;
-          ctx.state.mellon = session.record.mellon;
-        }
-      } catch (err) {
-        // The app keeps serving (anonymous) while the store is down, or app.keys is missing (logged
-        // once, naming the fix); logins fail closed meanwhile.
-        if (!(err instanceof ConfigError)) rt.logger.error({ err }, 'koa-mellon: session store unavailable');
-      }
-      await next();
-    },
+    middleware: () => sessionMiddleware(rt),
+    requireLogin: (options) => requireLoginMiddleware(rt, options),
     routes: () => routes,
     startLogout: (ctx, saml, next) => startLogout(ctx, rt, safeNext(next, rt.settings.loginRedirectUrl ?? '/'), saml),
     close: () => rt.close(),
   };
 }
 
+export type { RequireLoginOptions } from './koa/context.js';
 export { validateSettings } from './settings/validate.js';
 export { SETTINGS_SCHEMA, IDP_ONLY_SETTINGS, type SettingSpec, type SettingKey } from './settings/schema.js';
 export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger, SessionCookieOptions, AcsBinding, MellonHooks, SamlLoginEvent, FederatedLogoutEvent } from './settings/types.js';

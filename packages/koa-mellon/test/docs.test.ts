@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { testKeyPair } from '../../../test/helpers/keys.js';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
 import { createApp } from '../../../docs/examples/getting-started.js';
-import { TestSp, idpMetadata } from './harness.js';
+import { TestSp, idpMetadata, navigate } from './harness.js';
 
 describe('docs/getting-started.md', () => {
   before(requireXmlsec);
@@ -17,7 +17,8 @@ describe('docs/getting-started.md', () => {
     });
     const sp = await TestSp.serve(app, mellon);
     try {
-      expect((await sp.request(`${sp.origin}/`)).headers.get('location')).to.equal(`${mellon.urls.login}?next=/`);
+      expect((await navigate(`${sp.origin}/`)).headers.location).to.equal(`${mellon.urls.login}?next=%2F`);
+      expect((await sp.request(`${sp.origin}/`)).status).to.equal(401); // fetch from a script: an API call
       const { requestId, relayState } = await sp.startLogin('?next=/');
       const done = await sp.post(mellon.urls.login, { SAMLResponse: sp.response({ inResponseTo: requestId }), RelayState: relayState });
       expect(done.headers.get('location')).to.equal('/');

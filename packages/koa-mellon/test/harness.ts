@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type IncomingMessage, type Server } from 'node:http';
 import Koa from 'koa';
 import {
   buildLogoutRequest,
@@ -28,6 +28,17 @@ export function idpMetadata(): string {
     singleLogoutServiceUrl: IDP_SLO,
     certificates: [testKeyPair('idp').certPem],
   });
+}
+
+/**
+ * A GET with exactly these headers, as a browser navigating sends it (fetch adds its own
+ * `Sec-Fetch-Mode: cors`, which marks an API call).
+ */
+export async function navigate(url: string, headers: Record<string, string> = { accept: 'text/html', 'sec-fetch-mode': 'navigate' }): Promise<IncomingMessage> {
+  const request = get(url, { headers });
+  const [response] = (await once(request, 'response')) as [IncomingMessage];
+  response.resume();
+  return response;
 }
 
 /** A Koa app with koa-mellon mounted under `basePath`, listening on 127.0.0.1. */
@@ -126,7 +137,8 @@ export class TestSp {
     const response = await fetch(url.startsWith('http://127.0.0.1') ? url : this.local(url), { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
-      const [name, value] = (pair ?? '').split('=') as [string, string];
+      const at = (pair ?? '').indexOf('=');
+      const [name, value] = [(pair ?? '').slice(0, at), (pair ?? '').slice(at + 1)];
       if (value === '' || /expires=Thu, 01 Jan 1970/i.test(line)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
