@@ -17,10 +17,14 @@ import { createIdpRuntime, type IdpUrls } from './runtime.js';
 import { idpMetadataXml } from './metadata.js';
 import { createIdpRoutes, type IdpRoutes } from './routes.js';
 import type { IdpSettings, IdpUser } from './settings/types.js';
+import { routerPrefix, type RoutesOptions } from '@koa-mellon/web';
 
 export interface Idp {
-  /** sso/, sso/resume/, sso/consent/, sso/init/, slo/, metadata/ (and artifact/) under baseUrl's path. */
-  routes(): IdpRoutes;
+  /**
+   * sso/, sso/resume/, sso/consent/, sso/init/, slo/, metadata/ (and artifact/) under baseUrl's path,
+   * or under `prefix` when the app mounts them elsewhere (`{ prefix: '' }` inside a parent router).
+   */
+  routes(options?: RoutesOptions): IdpRoutes;
   /** The absolute URLs derived from baseUrl: entityId, sso, ssoInit, slo, metadata, artifact... */
   readonly urls: IdpUrls;
   /** The IdP's metadata XML (what `metadata/` serves): give it to each SP. */
@@ -39,10 +43,17 @@ export function createIdp<U extends IdpUser = IdpUser>(settings: IdpSettings<U>)
   let metadata: string | undefined;
   const metadataXml = () => (metadata ??= idpMetadataXml(rt));
   metadataXml(); // generated (and checked) at start-up: a bad organization or key fails here
-  const routes = createIdpRoutes(rt, metadataXml);
+  const routers = new Map<string, IdpRoutes>();
+  const routes = (options?: RoutesOptions): IdpRoutes => {
+    const prefix = routerPrefix(rt.urls.base, options);
+    let router = routers.get(prefix);
+    if (!router) routers.set(prefix, (router = createIdpRoutes(rt, metadataXml, { prefix })));
+    return router;
+  };
+  routes(); // checked at start-up
   return {
     urls: rt.urls,
-    routes: () => routes,
+    routes,
     metadata: metadataXml,
     initiateUrl(spEntityId, next) {
       const url = new URL(rt.urls.ssoInit);
@@ -77,4 +88,5 @@ export type {
 } from './settings/types.js';
 export type { IdpUrls } from './runtime.js';
 export type { IdpRoutes } from './routes.js';
+export type { RoutesOptions } from '@koa-mellon/web';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

@@ -7,17 +7,17 @@ import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
 import { answerConsent, initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
 import { handleIdpError } from './web/errors.js';
-import { createTransportGuard, isSoapRequest, logUnexpected, sendMetadata, sendSoapFault } from '@koa-mellon/web';
+import { createTransportGuard, isSoapRequest, logUnexpected, routerPrefix, sendMetadata, sendSoapFault, type RoutesOptions } from '@koa-mellon/web';
 
 export type IdpRoutes = ReturnType<Router['routes']>;
 
 /**
- * The routes under baseUrl's path: sso/ (GET Redirect, POST), sso/resume/, sso/consent/, sso/init/, slo/ (GET,
+ * The routes under baseUrl's path (or `options.prefix`): sso/ (GET Redirect, POST), sso/resume/, sso/consent/, sso/init/, slo/ (GET,
  * POST), metadata/, artifact/ (SOAP, when HTTP-Artifact is on). Every refusal becomes an error
  * page with its code; no SAML message is ever sent for a request that did not verify.
  */
-export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: () => string): IdpRoutes {
-  const prefix = rt.urls.base.pathname.replace(/\/$/, '');
+export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: () => string, options?: RoutesOptions): IdpRoutes {
+  const prefix = routerPrefix(rt.urls.base, options);
   const router = new Router(prefix ? { prefix } : {});
   const requireSecure = createTransportGuard({ base: rt.urls.base, secureCookies: rt.sessions.secure, logger: rt.logger, label: 'koa-mellon idp' });
   // Browser pages set the IdP's cookies: https only when its URLs are (a SOAP POST to slo/ sets none).

@@ -15,7 +15,7 @@ import { requireLoginMiddleware, sessionMiddleware, type RequireLoginOptions } f
 import { createRuntime, type Runtime } from './runtime.js';
 import { createRoutes, type MellonRoutes } from './router/routes.js';
 import { startLogout } from './router/logout.js';
-import { safeNext } from '@koa-mellon/web';
+import { routerPrefix, safeNext, type RoutesOptions } from '@koa-mellon/web';
 import type { MellonSettings } from './settings/types.js';
 import type { MellonSession } from './session/sessions.js';
 import type { User } from './adapters/types.js';
@@ -28,8 +28,12 @@ export interface Mellon {
   middleware(): Middleware;
   /** Lets logged-in users through; redirects others to the login with `next`, or answers 401 to API calls. */
   requireLogin(options?: RequireLoginOptions): Middleware;
-  /** The login/, logout/ and metadata/ routes under baseUrl's path. */
-  routes(): MellonRoutes;
+  /**
+   * The login/, logout/ and metadata/ routes under baseUrl's path, or under `prefix` when the app
+   * mounts them elsewhere: `{ prefix: '' }` inside a parent router or koa-mount that matched the
+   * path, or behind a proxy that strips it (the public URLs still come from baseUrl).
+   */
+  routes(options?: RoutesOptions): MellonRoutes;
   /** The absolute URLs derived from baseUrl. */
   readonly urls: Runtime['urls'];
   /**
@@ -51,12 +55,18 @@ declare module 'koa' {
 /** Validates the settings (ConfigError naming the key) and builds the SP. */
 export function createMellon(settings: MellonSettings): Mellon {
   const rt = createRuntime(settings);
-  const routes = createRoutes(rt);
+  const routers = new Map<string, MellonRoutes>();
+  const routes = (options?: RoutesOptions): MellonRoutes => {
+    const prefix = routerPrefix(rt.urls.base, options);
+    let router = routers.get(prefix);
+    if (!router) routers.set(prefix, (router = createRoutes(rt, { prefix })));
+    return router;
+  };
   return {
     urls: rt.urls,
     middleware: () => sessionMiddleware(rt),
     requireLogin: (options) => requireLoginMiddleware(rt, options),
-    routes: () => routes,
+    routes,
     startLogout: (ctx, saml, next) => startLogout(ctx, rt, safeNext(next, rt.settings.loginRedirectUrl ?? '/'), saml),
     close: () => rt.close(),
   };
@@ -70,7 +80,7 @@ export type { MellonSession } from './session/sessions.js';
 export * from './adapters/index.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';
 // What users of the SP need from the shared Koa layer (@koa-mellon/web holds the rest).
-export { safeNext } from '@koa-mellon/web';
+export { safeNext, type RoutesOptions } from '@koa-mellon/web';
 // The state store for `store` (docs/state.md): users need not install @koa-mellon/web themselves.
 export { createMemoryStore, createRedisStore, createPostgresStore, migratePostgres, type StateStore, type MemoryStoreOptions, type RedisStoreOptions, type PostgresStoreOptions } from '@koa-mellon/web';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

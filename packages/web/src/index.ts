@@ -28,6 +28,7 @@ export { isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus } from '
 export { safeNext } from './http/safe-next.js';
 export { sendMetadata, SAML_METADATA_TYPE } from './http/metadata.js';
 export { createTransportGuard } from './http/transport.js';
+export { routerPrefix, type RoutesOptions } from './http/mount.js';
 export { ClientAbortError, logUnexpected } from './http/client-abort.js';
 export { renderError } from './pages/error-page.js';
 export { httpStatusOf } from './pages/http-status.js';

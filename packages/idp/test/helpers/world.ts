@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
+import Router from '@koa/router';
 import { createMellon, safeNext, type Mellon, type MellonSettings } from 'koa-mellon';
 import { createIdp, type Idp, type IdpSettings, type IdpUser, type ServiceProviderSettings } from '@koa-mellon/idp';
 import { testKeyPair } from '../../../../test/helpers/keys.js';
@@ -26,7 +27,24 @@ export const IDP_SECRET = 'test-secret-0123456789abcdef0123456789';
 interface Listening {
   readonly server: Server;
   readonly local: string;
-  setApp(app: Koa): void;
+  /** `strip`: as behind a proxy that removes this path prefix before the app sees the request. */
+  setApp(app: Koa, strip?: string): void;
+}
+
+/**
+ * How the app mounts a role's router: at baseUrl's path (the default), nested in a parent
+ * @koa/router that matched the path, or behind a proxy that strips the path.
+ */
+export type Mount = 'direct' | 'nested' | 'stripped';
+
+function mountRoutes(app: Koa, mount: Mount, basePath: string, routes: (options?: { prefix: string }) => ReturnType<Router['routes']>): void {
+  if (mount === 'direct') app.use(routes());
+  else if (mount === 'stripped') app.use(routes({ prefix: '' }));
+  else {
+    const parent = new Router();
+    parent.use(basePath, routes({ prefix: '' }));
+    app.use(parent.routes());
+  }
 }
 
 async function listen(): Promise<Listening> {
@@ -41,8 +59,12 @@ async function listen(): Promise<Listening> {
   return {
     server,
     local: `http://127.0.0.1:${port}`,
-    setApp(app) {
-      handler = app.callback();
+    setApp(app, strip) {
+      const callback = app.callback();
+      handler = (req, res) => {
+        if (strip && req.url?.startsWith(`${strip}/`)) req.url = req.url.slice(strip.length);
+        callback(req, res);
+      };
     },
   };
 }
@@ -58,6 +80,7 @@ export interface IdpServerOptions {
   /** Logical origin; `'local'` serves from the real 127.0.0.1 URL (needed by back-channel SOAP). */
   readonly origin?: string | 'local';
   readonly basePath?: string;
+  readonly mount?: Mount;
   readonly settings?: Partial<IdpSettings<TestUser>>;
 }
 
@@ -94,8 +117,9 @@ export class IdpServer {
       }
       await next();
     });
-    app.use(idp.routes());
-    setApp(app);
+    const basePath = options.basePath ?? '/idp';
+    mountRoutes(app, options.mount ?? 'direct', basePath, idp.routes);
+    setApp(app, options.mount === 'stripped' ? basePath : undefined);
     browser.map(origin, local);
     return idpServer;
   }
@@ -133,17 +157,26 @@ function idpSettings(origin: string, options: IdpServerOptions, serviceProviders
   };
 }
 
+export interface SpServerOptions {
+  readonly origin?: string;
+  readonly basePath?: string;
+  readonly mount?: Mount;
+  readonly settings?: Partial<MellonSettings>;
+  readonly keyName?: string;
+}
+
 /** koa-mellon as the SP, with `/whoami` answering who is logged in. */
 export class SpServer {
   private constructor(readonly mellon: Mellon, readonly origin: string, private readonly server: Server, private readonly browser: Browser) {}
 
-  static async start(browser: Browser, idpMetadata: string, options: { origin?: string; basePath?: string; settings?: Partial<MellonSettings>; keyName?: string } = {}): Promise<SpServer> {
+  static async start(browser: Browser, idpMetadata: string, options: SpServerOptions = {}): Promise<SpServer> {
     const { server, local, setApp } = await listen();
     // 'local': served from its real 127.0.0.1 URL (its metadata can then be fetched by URL).
     const origin = options.origin === 'local' ? local : (options.origin ?? 'https://sp.example.test');
     const keys = testKeyPair(options.keyName ?? 'sp');
+    const basePath = options.basePath ?? '/sp';
     const mellon = createMellon({
-      baseUrl: `${origin}${options.basePath ?? '/sp'}`,
+      baseUrl: `${origin}${basePath}`,
       identityProviders: [{ metadata: idpMetadata }],
       privateKey: keys.keyPem,
       publicKeys: [keys.certPem],
@@ -157,8 +190,8 @@ export class SpServer {
       if (ctx.path === '/whoami') ctx.body = { user: ctx.state.user ?? null, mellon: ctx.state.mellon ?? null };
     });
     app.use(mellon.middleware());
-    app.use(mellon.routes());
-    setApp(app);
+    mountRoutes(app, options.mount ?? 'direct', basePath, mellon.routes);
+    setApp(app, options.mount === 'stripped' ? basePath : undefined);
     browser.map(origin, local);
     return new SpServer(mellon, origin, server, browser);
   }
@@ -198,7 +231,7 @@ export interface World {
 /** One IdP and koa-mellon SPs that trust each other, all in this process. */
 export async function startWorld(options: {
   idp?: IdpServerOptions;
-  sps?: { origin?: string; basePath?: string; settings?: Partial<MellonSettings>; idpSettings?: Omit<ServiceProviderSettings<TestUser>, 'metadata'> }[];
+  sps?: (SpServerOptions & { idpSettings?: Omit<ServiceProviderSettings<TestUser>, 'metadata'> })[];
 } = {}): Promise<World> {
   const browser = new Browser();
   // The IdP's URL must be known before the SPs (their settings hold its metadata), and theirs

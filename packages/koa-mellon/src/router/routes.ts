@@ -9,17 +9,18 @@ import { finishStashedLogin } from './acs/login-user.js';
 import { startLogin } from './login.js';
 import { logout } from './logout.js';
 import { metadata } from './metadata.js';
-import { renderError, createTransportGuard, isSoapRequest, logUnexpected } from '@koa-mellon/web';
+import { renderError, createTransportGuard, isSoapRequest, logUnexpected, routerPrefix, type RoutesOptions } from '@koa-mellon/web';
 import { publicMessage, publicMessageOf } from '../errors/messages.js';
 
-/**
- * The router mounted under baseUrl's path, as django-mellon's urls: login/ (GET starts SSO, POST is
- * the ACS), logout/ (GET and POST), metadata/. Every refusal becomes a friendly error page.
- */
 export type MellonRoutes = ReturnType<Router['routes']>;
 
-export function createRoutes(rt: Runtime): MellonRoutes {
-  const prefix = rt.urls.base.pathname.replace(/\/$/, '');
+/**
+ * The router, as django-mellon's urls: login/ (GET starts SSO, POST is the ACS), logout/ (GET and
+ * POST), metadata/, under baseUrl's path unless `options.prefix` says where it is mounted. Every
+ * refusal becomes a friendly error page.
+ */
+export function createRoutes(rt: Runtime, options?: RoutesOptions): MellonRoutes {
+  const prefix = routerPrefix(rt.urls.base, options);
   const router = new Router(prefix ? { prefix } : {});
   const requireSecure = createTransportGuard({ base: rt.urls.base, secureCookies: rt.sessions.secure, logger: rt.logger, label: 'koa-mellon' });
   // Browser routes set cookies (session, login binding): https only when our URLs are. metadata/
