@@ -6,8 +6,8 @@ import type { IdentityProviderSettings } from 'koa-mellon';
  */
 export const simpleSamlPhp = {
   metadataUrl: 'https://idp.example.org/simplesaml/saml2/idp/metadata.php',
-  // Asks for a persistent NameID: SimpleSAMLphp fills it from `simplesaml.nameidattribute` (uid here).
-  // Its default for SPs registered from metadata is transient, which identifies nobody.
+  // Also asks for a persistent NameID in each AuthnRequest. On SimpleSAMLphp 1.19 this alone is not
+  // enough: `nameIdFormats` below is what makes it send one.
   nameIdPolicyFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
   attributeMapping: {
     email: '{attributes[mail][0]}',
@@ -15,5 +15,9 @@ export const simpleSamlPhp = {
   },
 } satisfies IdentityProviderSettings;
 
-/** Published in our metadata, so that IdP-initiated logins (no AuthnRequest) get the same NameID. */
+/**
+ * Listed in our metadata (`<NameIDFormat>`): what makes SimpleSAMLphp 1.19 send a persistent NameID, made
+ * from `simplesaml.nameidattribute` (uid here), for SP- and IdP-initiated logins alike. Without it, its
+ * default for an SP registered from metadata is transient, which identifies nobody.
+ */
 export const nameIdFormats = ['urn:oasis:names:tc:SAML:2.0:nameid-format:persistent'];

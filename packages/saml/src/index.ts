@@ -1,3 +1,6 @@
+// The public types use the DOM's Node, Element and Document (what @xmldom/xmldom implements): a
+// consumer whose tsconfig has no "DOM" lib gets them from here.
+/// <reference lib="dom" preserve="true" />
 /**
  * @koa-mellon/saml: the SAML 2.0 protocol core of koa-mellon, with no web framework. Every XML
  * input goes through the hardened parser; every signature is verified with caller-supplied keys

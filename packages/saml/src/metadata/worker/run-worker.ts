@@ -3,16 +3,18 @@ import { ERROR_CODES, MellonError, type MellonErrorCode } from '../../errors.js'
 import type { WireMetadata, WireRequest, WireResponse } from './wire.js';
 
 /**
- * The worker's entry beside this file: the compiled `parse-worker.js` when this module runs from
- * dist/, `parse-worker.ts` when it runs from source (tsx with the `koa-mellon-source` export condition, as
- * this repository's tests do). Node 20 does not carry the main thread's loader hooks into a
- * worker, so from source a small bootstrap imports the entry and, if Node cannot load `.ts` by
+ * The worker's entry beside this file, with this module's own extension: the compiled one when this
+ * module runs from dist/, the TypeScript one when it runs from source (tsx with the repository's source
+ * export condition, as its tests do). Node 20 does not carry the main thread's loader hooks into a
+ * worker, so from source a small bootstrap imports the entry and, if Node cannot load it by
  * itself, registers tsx in the worker first.
  */
 function workerEntry(): URL {
-  if (!import.meta.url.endsWith('.ts')) return new URL('./parse-worker.js', import.meta.url);
+  const ownExtension = import.meta.url.slice(import.meta.url.lastIndexOf('.'));
+  const entry = new URL(`./parse-worker${ownExtension}`, import.meta.url);
+  if (ownExtension === '.js') return entry;
   const bootstrap = [
-    `const entry = ${JSON.stringify(new URL('./parse-worker.ts', import.meta.url).href)};`,
+    `const entry = ${JSON.stringify(entry.href)};`,
     'try { await import(entry); } catch (err) {',
     "  if (err?.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;",
     "  const { createRequire } = await import('node:module');",
