@@ -114,6 +114,7 @@ export function createRuntime(input: MellonSettings): Runtime {
       metadataHttpTimeout: effective.metadataHttpTimeout,
       metadataCacheTime: effective.metadataCacheTime,
       verifySslCertificate: effective.verifySslCertificate,
+      metadataUrlGuard: effective.metadataUrlGuard && { allow: effective.metadataUrlAllowList },
       ...(settings.metadataCacheDir !== undefined ? { metadataCacheDir: settings.metadataCacheDir } : {}),
       policy: algorithmPolicy(effective),
       clock,

@@ -227,6 +227,11 @@ export const ERROR_CODES = {
     cause: 'The metadata URL is down or unreachable and there is no disk cache yet.',
     fix: 'Check the URL from the server (proxy, firewall, TLS).',
   },
+  METADATA_URL_FORBIDDEN: {
+    meaning: 'A guarded metadata URL (SSRF guard) is not https, or its host resolves to an address it may not reach (loopback, private, link-local, CGNAT, unspecified, cloud metadata...).',
+    cause: 'A metadata URL typed by an administrator that points inside the network, or a name (or redirect) that resolves there.',
+    fix: 'Use the IdP’s public https metadata URL; for a deliberate internal IdP add its host or CIDR to `metadataUrlAllowList`.',
+  },
   ENTITY_NOT_FOUND: {
     meaning: 'The entityID is not in the configured metadata.',
     cause: 'A typo in `entityID`, or an aggregate that no longer lists it.',

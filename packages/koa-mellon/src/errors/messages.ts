@@ -32,6 +32,7 @@ export function publicMessage(code: MellonErrorCode): string {
     case 'METADATA_INVALID':
     case 'METADATA_EXPIRED':
     case 'METADATA_ENTITY_CHANGED':
+    case 'METADATA_URL_FORBIDDEN':
     case 'NAMEID_MISSING':
       return 'Single sign-on is not configured correctly. Please contact the administrator.';
     case 'INTERNAL_ERROR':

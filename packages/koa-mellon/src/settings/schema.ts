@@ -84,6 +84,8 @@ export const SETTINGS_SCHEMA = {
   // Metadata.
   metadataCacheTime: generic('seconds', 'METADATA_CACHE_TIME', 3600, 'Refresh period of `metadataUrl` copies (in the background).'),
   metadataHttpTimeout: generic('seconds', 'METADATA_HTTP_TIMEOUT', 10, 'Timeout of a metadata download.'),
+  metadataUrlGuard: generic('boolean', undefined, false, 'SSRF guard for `metadataUrl`: https only, and never fetched from loopback, private (RFC 1918, fc00::/7), link-local, unspecified, CGNAT or cloud metadata addresses (IPv4-mapped IPv6 of those too), judged on the resolved address that is then connected to, at every redirect and refresh; 1 MiB size limit unless set. Refusals are `METADATA_URL_FORBIDDEN` (docs/metadata.md#the-ssrf-guard). Turn on for URLs an administrator types at run time.', 'A metadata URL from an untrusted source can otherwise make the server fetch internal addresses (SSRF).'),
+  metadataUrlAllowList: generic('strings', undefined, [], 'Deliberate exceptions to `metadataUrlGuard`: host names (exact) and CIDRs or addresses (`10.1.2.0/24`, `::1`) that may be fetched although internal.'),
   verifySslCertificate: generic('boolean', 'VERIFY_SSL_CERTIFICATE', true, 'Verify TLS certificates for metadata downloads and artifact resolution.', 'Turn off only for a test IdP.'),
 
   // Users and adapters.

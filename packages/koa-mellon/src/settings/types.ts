@@ -70,6 +70,8 @@ export interface GenericSettings {
   readonly metadataCacheTime?: number;
   readonly metadataHttpTimeout?: number;
   readonly verifySslCertificate?: boolean;
+  readonly metadataUrlGuard?: boolean;
+  readonly metadataUrlAllowList?: readonly string[];
   readonly adapters?: readonly AdapterSpec[];
   readonly realm?: string;
   readonly provision?: boolean;

@@ -27,6 +27,12 @@ export type { CommonMetadataOptions, MetadataSigningOptions } from './generate/c
 export { generateSpMetadata, type SpMetadataOptions } from './generate/sp.js';
 export { generateIdpMetadata, type IdpMetadataOptions } from './generate/idp.js';
 export { createMetadataSource } from './sources/create.js';
+export {
+  GUARDED_METADATA_MAX_BYTES,
+  type GuardConnect,
+  type GuardLookup,
+  type MetadataUrlGuardOptions,
+} from './sources/url-guard.js';
 export { metadataLogFields, type MetadataLogFields } from './sources/log-fields.js';
 export {
   DEFAULT_METADATA_CACHE_TIME,

@@ -1,4 +1,5 @@
-import { expect } from 'chai';
+import { expect, use } from 'chai';
+import chaiAsPromised from 'chai-as-promised';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,12 +7,15 @@ import { discoveryList, openFederation } from '../../../../docs/examples/metadat
 import { idpMetadata } from '../../../../docs/examples/metadata-generate-idp.js';
 import { spMetadata } from '../../../../docs/examples/metadata-generate-sp.js';
 import { readIdentityProvider } from '../../../../docs/examples/metadata-parse.js';
+import { openCustomerIdpMetadata } from '../../../../docs/examples/metadata-url-guard.js';
 import { idpSigningKeys, openIdpMetadata } from '../../../../docs/examples/metadata-url-source.js';
 import { BINDING } from '../../src/index.js';
 import { generateIdpMetadata } from '../../src/metadata/generate/idp.js';
 import { getIdpDescriptor, getSpDescriptor, singleEntity } from '../../src/metadata/lookup.js';
 import { parseMetadata } from '../../src/metadata/parse.js';
 import { removeTempDirs, signXml, startServer, tempDir, testKey, type TestServer } from './helpers.js';
+
+use(chaiAsPromised);
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 const EXAMPLES = join(ROOT, 'docs', 'examples');
@@ -34,6 +38,17 @@ describe('docs/metadata.md examples', () => {
     expect(examples).to.have.length.greaterThan(4);
     for (const name of examples) {
       expect(doc.includes(`\`\`\`ts\n// docs/examples/${name}\n${readFileSync(join(EXAMPLES, name), 'utf8')}\`\`\``), name).to.equal(true);
+    }
+  });
+
+  it('metadata-url-guard.ts refuses a loopback URL that is not allow-listed, before fetching it', async () => {
+    const requests = server.requests.length;
+    const source = openCustomerIdpMetadata(`https://127.0.0.1:${new URL(server.url).port}/metadata.xml`, tempDir());
+    try {
+      await expect(source.current()).to.be.rejected.and.eventually.have.property('code', 'METADATA_URL_FORBIDDEN');
+      expect(server.requests.length).to.equal(requests);
+    } finally {
+      source.close();
     }
   });
 

@@ -22,6 +22,7 @@ export function httpStatusOf(code: MellonErrorCode): number {
     case 'METADATA_INVALID':
     case 'METADATA_EXPIRED':
     case 'METADATA_ENTITY_CHANGED':
+    case 'METADATA_URL_FORBIDDEN':
       return 500;
     default:
       return 400;

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError, MellonError } from '../../errors.js';
 import { loadPublicKey } from '../../keys/load.js';
 import { systemClock } from '../../time.js';
 import { DEFAULT_METADATA_MAX_BYTES } from '../parse.js';
@@ -12,6 +12,7 @@ import { redactUrl, safeEmitter, type SourceContext } from './shared.js';
 import { DEFAULT_METADATA_CACHE_TIME, DEFAULT_METADATA_HTTP_TIMEOUT, type MetadataSource, type MetadataSourceOptions } from './types.js';
 import { UrlMetadataSource } from './url.js';
 import { isLoopbackHost } from '../../net.js';
+import { createMetadataUrlGuard, GUARDED_METADATA_MAX_BYTES, type MetadataUrlGuard } from './url-guard.js';
 
 /**
  * The metadata source of one settings entry: inline XML (`metadata`), a file (`metadataPath`) or
@@ -31,7 +32,9 @@ export function createMetadataSource(options: MetadataSourceOptions): MetadataSo
   if (given.length !== 1) throw new ConfigError(at('metadata'), 'set exactly one of metadata, metadataPath and metadataUrl');
   const keys = loadSigningKeys(options, at);
   const clock = options.clock ?? systemClock;
-  const maxBytes = positive(options.maxBytes ?? DEFAULT_METADATA_MAX_BYTES, at('maxBytes'));
+  const guardOption = options.metadataUrlGuard ?? false;
+  const guarded = options.metadataUrl !== undefined && guardOption !== false;
+  const maxBytes = positive(options.maxBytes ?? (guarded ? GUARDED_METADATA_MAX_BYTES : DEFAULT_METADATA_MAX_BYTES), at('maxBytes'));
   const workerThreshold = options.workerThreshold ?? DEFAULT_METADATA_WORKER_THRESHOLD;
   if (typeof workerThreshold !== 'number' || Number.isNaN(workerThreshold) || workerThreshold < 0) {
     throw new ConfigError(at('workerThreshold'), 'expected a number of bytes (0 or more, or Infinity)');
@@ -55,12 +58,18 @@ export function createMetadataSource(options: MetadataSourceOptions): MetadataSo
     return new FileMetadataSource(resolve(options.metadataPath), context(resolve(options.metadataPath)));
   }
   const url = checkMetadataUrl(options.metadataUrl, keys !== undefined, at('metadataUrl'));
+  let guard: MetadataUrlGuard | undefined;
+  if (guarded) {
+    guard = createMetadataUrlGuard(guardOption === true ? {} : guardOption, at('metadataUrlGuard.allow'));
+    // Refused here already, so a typed http:// URL fails when it is added, not at the first login.
+    if (!url.startsWith('https:')) throw new MellonError('METADATA_URL_FORBIDDEN', `${at('metadataUrl')}: plain http refused: a guarded metadata URL must be https`);
+  }
   const timeoutMs = positive(options.metadataHttpTimeout ?? DEFAULT_METADATA_HTTP_TIMEOUT, at('metadataHttpTimeout')) * 1000;
   const cacheTimeMs = positive(options.metadataCacheTime ?? DEFAULT_METADATA_CACHE_TIME, at('metadataCacheTime')) * 1000;
   const dir = resolve(options.metadataCacheDir ?? defaultCacheDir());
   const ctx = context(redactUrl(url));
   return new UrlMetadataSource(
-    { url, paths: cachePaths(dir, url), timeoutMs, cacheTimeMs, verifyTls: options.verifySslCertificate ?? true, maxBytes, clock },
+    { url, paths: cachePaths(dir, url), timeoutMs, cacheTimeMs, verifyTls: options.verifySslCertificate ?? true, maxBytes, clock, guard },
     ctx,
   );
 }

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { pipeline } from 'node:stream';
+import { connect as tlsConnect } from 'node:tls';
 import { createGunzip } from 'node:zlib';
 import { fail, MellonError } from '../../errors.js';
+import { resolveGuarded, type MetadataUrlGuard } from './url-guard.js';
 
 export interface HttpGetOptions {
   /** The whole exchange, redirects and body included, is abandoned after this many ms. */
@@ -16,6 +18,8 @@ export interface HttpGetOptions {
   readonly etag?: string | undefined;
   readonly lastModified?: string | undefined;
   readonly signal?: AbortSignal | undefined;
+  /** The SSRF guard: every hop is https, resolved once, judged and connected to that address only. */
+  readonly guard?: MetadataUrlGuard | undefined;
 }
 
 export type HttpGetResult =
@@ -53,7 +57,7 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
   try {
     let target = new URL(url);
     for (let hop = 0; ; hop++) {
-      const response = await send(target, headers, options.verifyTls, signal);
+      const response = await send(target, headers, options, signal);
       const status = response.statusCode ?? 0;
       if (REDIRECTS.has(status)) {
         response.resume();
@@ -81,11 +85,27 @@ export async function httpGet(url: string, options: HttpGetOptions): Promise<Htt
   }
 }
 
-function send(target: URL, headers: Record<string, string>, verifyTls: boolean, signal: AbortSignal): Promise<IncomingMessage> {
+async function send(target: URL, headers: Record<string, string>, options: HttpGetOptions, signal: AbortSignal): Promise<IncomingMessage> {
+  const { guard, verifyTls } = options;
+  // Judged before any byte is sent, at every hop: the address connected to is the one judged.
+  const pinned = guard ? await resolveGuarded(target, guard) : undefined;
   return new Promise((resolve, reject) => {
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
     // agent: false, no keep-alive: a download every hour gains nothing from a pooled socket.
-    const req = request(target, { method: 'GET', headers, signal, agent: false, rejectUnauthorized: verifyTls }, resolve);
+    // Guarded: no agent, our own connection to the pinned address (no second DNS lookup), TLS
+    // checked against the URL's host name.
+    const connection = guard && pinned
+      ? {
+          createConnection: () =>
+            tlsConnect({
+              socket: guard.connect({ address: pinned.address, port: Number(target.port || 443) }),
+              ...(pinned.servername ? { servername: pinned.servername } : {}),
+              host: pinned.servername ?? pinned.address,
+              rejectUnauthorized: verifyTls,
+            }),
+        }
+      : { agent: false as const };
+    const req = request(target, { method: 'GET', headers, signal, rejectUnauthorized: verifyTls, ...connection }, resolve);
     req.on('error', reject);
     req.end();
   });

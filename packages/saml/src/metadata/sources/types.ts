@@ -2,6 +2,7 @@ import type { MellonError } from '../../errors.js';
 import type { Clock } from '../../time.js';
 import type { ParseMetadataOptions } from '../parse.js';
 import type { ParsedMetadata } from '../types.js';
+import type { MetadataUrlGuardOptions } from './url-guard.js';
 
 /** Where a source reads its metadata from. */
 export type MetadataSourceKind = 'inline' | 'file' | 'url';
@@ -68,6 +69,14 @@ export interface MetadataSourceOptions extends Omit<ParseMetadataOptions, 'clock
   readonly metadataHttpTimeout?: number | undefined;
   /** Seconds between background refreshes (shortened by the document's cacheDuration). Default 3600. */
   readonly metadataCacheTime?: number | undefined;
+  /**
+   * The SSRF guard for a URL from an untrusted source (an organization added at run time): https
+   * only, never to loopback, private, link-local, CGNAT, unspecified or cloud metadata addresses,
+   * judged on the address connected to, at every redirect and refresh (docs/metadata.md). `true`,
+   * or its options (allow-list, injectable DNS and connect). Default false. With it, `maxBytes`
+   * defaults to GUARDED_METADATA_MAX_BYTES (1 MiB).
+   */
+  readonly metadataUrlGuard?: boolean | MetadataUrlGuardOptions | undefined;
   /** Verify the server's TLS certificate. Default true. */
   readonly verifySslCertificate?: boolean | undefined;
   /** Directory of the disk cache. Default `<cwd>/.cache/koa-mellon/metadata`. */

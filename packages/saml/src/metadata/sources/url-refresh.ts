@@ -2,6 +2,7 @@ import { fail, MellonError } from '../../errors.js';
 import type { ParsedMetadata } from '../types.js';
 import { readCache, readMeta, writeCache, writeMeta, type CacheMeta, type CachePaths } from './disk-cache.js';
 import { httpGet } from './http-get.js';
+import type { MetadataUrlGuard } from './url-guard.js';
 import { tryLock, waitForLock, type Lock } from './lock.js';
 import type { ParseDocument } from './shared.js';
 
@@ -17,6 +18,8 @@ export interface RefreshConfig {
   readonly timeoutMs: number;
   readonly verifyTls: boolean;
   readonly maxBytes: number;
+  /** The SSRF guard, when the URL comes from an untrusted source: applied at every download. */
+  readonly guard?: MetadataUrlGuard | undefined;
   /** Parses and validates a document fully (signature, entity pin...): a copy it refuses is never cached. */
   readonly parse: ParseDocument;
   readonly clock: () => number;
@@ -94,6 +97,7 @@ async function download(config: RefreshConfig, held: Copy | undefined, signal: A
     timeoutMs: config.timeoutMs,
     verifyTls: config.verifyTls,
     maxBytes: config.maxBytes,
+    guard: config.guard,
     etag: held?.meta.etag,
     lastModified: held?.meta.lastModified,
     signal,

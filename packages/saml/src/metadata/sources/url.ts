@@ -65,6 +65,8 @@ export class UrlMetadataSource implements MetadataSource {
     }
     if (now >= this.#nextAttemptAt) await this.refresh();
     if (this.#good) return this.#good.metadata;
+    // The guard's refusal is the cause to show: no retry makes a forbidden address reachable.
+    if (this.#lastError?.code === 'METADATA_URL_FORBIDDEN') throw this.#lastError;
     throw new MellonError('METADATA_UNAVAILABLE', 'no copy of the metadata: download failed and nothing is cached', { cause: this.#lastError });
   }
 
