@@ -112,4 +112,30 @@ describe('the demo SPA (Acme SPA on the JWT bridge) in Chromium', function () {
     }
     await context.close();
   });
+
+  it("a logout started elsewhere (Acme App's Sign out, SAML single logout at the IdP) revokes the SPA's tokens too", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    let token = '';
+    page.on('response', async (response) => {
+      if (response.url() === url('API_PORT', '/jwt/token') && response.ok()) token = ((await response.json()) as { access_token: string }).access_token;
+    });
+    await page.goto(url('SPA_PORT'));
+    await Promise.all([page.waitForURL(new RegExp(`^${url('IDP_PORT', '/login')}`)), page.click('#sign-in')]);
+    await page.fill('#username', 'bob');
+    await page.fill('#password', 'builder');
+    await Promise.all([page.waitForURL(url('SPA_PORT')), page.click('#sign-in')]);
+    await page.waitForSelector('#call-api:enabled');
+    for (let i = 0; i < 50 && token === ''; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const profile = () => page.request.get(url('API_PORT', '/api/profile'), { headers: { authorization: `Bearer ${token}` } });
+    expect((await profile()).status()).to.equal(200);
+    // Acme App: the IdP session signs bob in without a password; its Sign out runs single logout.
+    await page.goto(url('ACME_PORT'));
+    await Promise.all([page.waitForURL(url('ACME_PORT')), page.click('#sign-in')]);
+    await Promise.all([page.waitForURL(url('ACME_PORT')), page.click('#sign-out')]);
+    const refused = await profile();
+    expect(refused.status()).to.equal(401);
+    expect(await refused.json()).to.have.property('code', 'TOKEN_REVOKED');
+    await context.close();
+  });
 });
