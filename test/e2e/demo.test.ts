@@ -26,7 +26,7 @@ describe('the demo (npm run demo) in Chromium', function () {
   let output = '';
   let browser: Browser;
   let dataDir: string;
-  const ports = { IDP_PORT: 0, ACME_PORT: 0, STATS_PORT: 0 };
+  const ports = { IDP_PORT: 0, ACME_PORT: 0, STATS_PORT: 0, SPA_PORT: 0, API_PORT: 0 };
   const url = (name: keyof typeof ports, path = '/') => `http://127.0.0.1:${ports[name]}${path}`;
 
   before(async () => {
@@ -124,7 +124,7 @@ describe('the demo (npm run demo) in Chromium', function () {
   });
 
   it('says in one line which port is taken and which variable moves it', async () => {
-    const env = { ...process.env, IDP_PORT: String(await freePort()), ACME_PORT: String(ports.ACME_PORT), STATS_PORT: String(await freePort()), DEMO_DATA_DIR: dataDir };
+    const env = { ...process.env, IDP_PORT: String(await freePort()), ACME_PORT: String(ports.ACME_PORT), STATS_PORT: String(await freePort()), SPA_PORT: String(await freePort()), API_PORT: String(await freePort()), DEMO_DATA_DIR: dataDir };
     const second = spawn('npm', ['run', '--silent', 'demo'], { cwd: new URL('../..', import.meta.url).pathname, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     second.stderr?.on('data', (d: Buffer) => (text += d.toString()));

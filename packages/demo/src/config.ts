@@ -6,6 +6,9 @@ export interface DemoConfig {
   readonly idpPort: number;
   readonly acmePort: number;
   readonly statsPort: number;
+  /** The Acme SPA (static page) and Acme API (its JSON API and JWT bridge), each on its own origin. */
+  readonly spaPort: number;
+  readonly apiPort: number;
   readonly redisUrl?: string | undefined;
   /** PostgreSQL for every store (the tables are made at start-up, as `koa-mellon migrate` does). */
   readonly databaseUrl?: string | undefined;
@@ -13,7 +16,7 @@ export interface DemoConfig {
   readonly dataDir: string;
 }
 
-export const PORT_VARIABLES = { idpPort: 'IDP_PORT', acmePort: 'ACME_PORT', statsPort: 'STATS_PORT' } as const;
+export const PORT_VARIABLES = { idpPort: 'IDP_PORT', acmePort: 'ACME_PORT', statsPort: 'STATS_PORT', spaPort: 'SPA_PORT', apiPort: 'API_PORT' } as const;
 
 export function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
   const port = (name: string, fallback: number): number => {
@@ -28,6 +31,8 @@ export function readConfig(env: NodeJS.ProcessEnv): DemoConfig {
     idpPort: port(PORT_VARIABLES.idpPort, 4000),
     acmePort: port(PORT_VARIABLES.acmePort, 4001),
     statsPort: port(PORT_VARIABLES.statsPort, 4002),
+    spaPort: port(PORT_VARIABLES.spaPort, 4003),
+    apiPort: port(PORT_VARIABLES.apiPort, 4004),
     redisUrl: env['REDIS_URL'] || undefined,
     databaseUrl: env['DATABASE_URL'] || undefined,
     debug: env['DEMO_DEBUG'] === '1',

@@ -1,6 +1,7 @@
 /**
  * koa-mellon's demo, on embedded defaults: `npm run demo`. In one process on 127.0.0.1: an IdP
- * (@koa-mellon/idp) with a login form and two users, "Acme App" and "Stats" (two koa-mellon SPs).
+ * (@koa-mellon/idp) with a login form and two users, "Acme App" and "Stats" (two koa-mellon SPs),
+ * and "Acme SPA", a static single-page app signing in through "Acme API" (an SP with the JWT bridge).
  * Keys are made on first run in .demo-data/ (git-ignored); metadata is exchanged over the metadata
  * URLs; REDIS_URL or DATABASE_URL switches every store to Redis or PostgreSQL.
  */
@@ -12,6 +13,8 @@ import { acmePages } from './acme.js';
 import { PORT_VARIABLES, readConfig, type DemoConfig } from './config.js';
 import { createIdpApp } from './idp-app.js';
 import { createSpApp } from './sp-app.js';
+import { createSpaApp } from './spa.js';
+import { createSpaApi } from './spa-api.js';
 import { statsPages } from './stats.js';
 import { DEMO_USERS } from './users.js';
 
@@ -36,21 +39,28 @@ async function main(config: DemoConfig): Promise<void> {
     serviceProviders: [
       { metadataUrl: `${origin(config.acmePort)}/saml/metadata/`, askConsent: false },
       { metadataUrl: stats.mellon.urls.metadata, askConsent: true },
+      { metadataUrl: `${origin(config.apiPort)}/saml/metadata/`, askConsent: false },
     ],
     store: await store('demo-idp'),
     debug: config.debug,
   });
   const acme = createSpApp({ ...common, name: 'acme', displayName: 'Acme App', origin: origin(config.acmePort), store: await store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
+  const spaApi = await createSpaApi({ ...common, origin: origin(config.apiPort), spaOrigin: origin(config.spaPort), store: await store('demo-api') });
+  const spa = createSpaApp({ apiOrigin: origin(config.apiPort), clientId: 'acme-spa' });
 
   const servers = [
     await listen(idpApp, config, 'idpPort'),
     await listen(acme.app, config, 'acmePort'),
     await listen(stats.app, config, 'statsPort'),
+    await listen(spaApi.app, config, 'apiPort'),
+    await listen(spa, config, 'spaPort'),
   ];
   console.log(`koa-mellon demo is running (state: ${config.redisUrl ? 'Redis' : config.databaseUrl ? 'PostgreSQL' : 'in memory'}, keys in ${config.dataDir})
 
   Acme App   ${origin(config.acmePort)}/      <- open this
   Stats      ${origin(config.statsPort)}/
+  Acme SPA   ${origin(config.spaPort)}/      <- the single-page app: SAML login -> JWT (code + PKCE)
+  Acme API   ${origin(config.apiPort)}/      (the SPA's JSON API and JWT bridge)
   IdP        ${idpOrigin}/
 
   Users: ${DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}
@@ -62,6 +72,8 @@ async function main(config: DemoConfig): Promise<void> {
     idp.close();
     acme.mellon.close();
     stats.mellon.close();
+    spaApi.mellon.close();
+    await spaApi.bridge.close();
     await Promise.all(servers.map(async (server) => {
       server.closeAllConnections();
       server.close();

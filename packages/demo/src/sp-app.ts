@@ -1,6 +1,6 @@
 import Koa from 'koa';
 import type { StateStore } from 'koa-mellon';
-import { createMellon, type Mellon } from 'koa-mellon';
+import { createMellon, type Mellon, type MellonSettings } from 'koa-mellon';
 import { demoKeyPair } from './keys.js';
 import { demoLogger } from './log.js';
 
@@ -16,6 +16,8 @@ export interface SpAppOptions {
   readonly allowIdpInitiated?: boolean;
   /** Shown in the SP metadata (the IdP's consent page names the app with it). */
   readonly displayName: string;
+  /** koa-mellon's hooks (the JWT bridge's `samlHooks`: tokens instead of a server session). */
+  readonly hooks?: MellonSettings['hooks'];
   /** The app's own pages, after koa-mellon's middleware and routes. */
   readonly pages: (mellon: Mellon) => Koa.Middleware;
 }
@@ -41,6 +43,7 @@ export function createSpApp(options: SpAppOptions): { app: Koa; mellon: Mellon }
     logger: demoLogger(options.name, options.debug),
     debug: options.debug,
     ...(options.store ? { store: options.store } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
   });
   const app = new Koa();
   app.keys = [`koa-mellon demo ${options.name} cookie key`];

@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import type Koa from 'koa';
+import { createMemoryStore, type StateStore } from 'koa-mellon';
+import { createJwtBridge, generateJwtKey, type JwtBridge } from '@koa-mellon/jwt';
+import type { Mellon } from 'koa-mellon';
+import { demoLogger } from './log.js';
+import { createSpApp } from './sp-app.js';
+
+export interface SpaApiOptions {
+  /** The API's own origin: the bridge's issuer, its SP and its JSON API. */
+  readonly origin: string;
+  /** The SPA's origin: the one front end allowed to call the API (CORS) and to receive codes. */
+  readonly spaOrigin: string;
+  readonly idpMetadataUrl: string;
+  readonly dataDir: string;
+  readonly store?: StateStore | undefined;
+  readonly debug: boolean;
+}
+
+/** The SPA's redirect URI, registered exactly (RFC 9700 §4.1.3). */
+export const spaCallback = (spaOrigin: string) => `${spaOrigin}/`;
+
+/**
+ * "Acme API": the server side of the SPA. A koa-mellon SP whose logins end in tokens (the JWT
+ * bridge's hooks), the bridge's routes under /jwt, and a JSON API under /api behind
+ * `bridge.authenticate()`. The SPA lives on another origin, so tokens reach it by the code
+ * handoff with PKCE (docs/jwt.md): cookie mode is for a same-site front end over https.
+ */
+export async function createSpaApi(options: SpaApiOptions): Promise<{ app: Koa; mellon: Mellon; bridge: JwtBridge }> {
+  let mellon: Mellon | undefined;
+  const bridge = await createJwtBridge({
+    issuer: options.origin,
+    audience: `${options.origin}/api`,
+    // A fresh key and CSRF secret per run: a restart signs every SPA out (a real app loads them).
+    keys: [{ kid: 'demo-1', alg: 'EdDSA', privateKey: generateJwtKey('EdDSA').privateKey, use: 'sign' }],
+    store: options.store ?? createMemoryStore(),
+    secret: randomBytes(32).toString('hex'),
+    samlLoginUrl: `${options.origin}/saml/login/`,
+    startSamlLogout: async (ctx, saml, next) => mellon?.startLogout(ctx, saml, next),
+    clients: [{ clientId: 'acme-spa', redirectUris: [spaCallback(options.spaOrigin)] }],
+    // Cookie mode needs https (Secure cookies); this front end is on another origin anyway.
+    cookies: false,
+    claims: (_user, saml) => ({ email: saml.attributes['mail']?.[0] ?? null, name: saml.attributes['displayName']?.[0] ?? null, groups: [...(saml.attributes['groups'] ?? [])] }),
+    logger: demoLogger('api', options.debug),
+  });
+  const authenticate = bridge.authenticate();
+  const sp = createSpApp({
+    name: 'api',
+    displayName: 'Acme API',
+    origin: options.origin,
+    idpMetadataUrl: options.idpMetadataUrl,
+    dataDir: options.dataDir,
+    store: options.store,
+    debug: options.debug,
+    hooks: bridge.samlHooks,
+    pages: () => async (ctx, next) => {
+      if (allowSpa(ctx, options.spaOrigin)) return;
+      // After the SAML logout the browser comes back here (a same-site path), then to the SPA.
+      if (ctx.path === '/spa/signed-out') return ctx.redirect(`${spaCallback(options.spaOrigin)}?signed-out=1`);
+      if (ctx.path === '/api/profile' && ctx.method === 'GET') {
+        return authenticate(ctx, async () => {
+          const claims = ctx.state.jwt;
+          ctx.set('Cache-Control', 'no-store');
+          ctx.body = { message: `Hello ${String(claims?.['name'])}, this answer came from the API after it verified your access token.`, sub: claims?.sub, email: claims?.['email'], groups: claims?.['groups'], token_expires_at: claims ? new Date(claims.exp * 1000).toISOString() : null };
+        });
+      }
+      if (ctx.path === '/') ctx.body = `Acme API: the JSON API of the Acme SPA (${spaCallback(options.spaOrigin)}).`;
+      else await next();
+    },
+  });
+  // /jwt/authorize, /jwt/token, /jwt/logout, /jwt/logout/saml, /jwt/jwks (and refresh, unused here).
+  sp.app.use(bridge.routes());
+  mellon = sp.mellon;
+  return { app: sp.app, mellon: sp.mellon, bridge };
+}
+
+/**
+ * CORS for /api/ (the bridge answers it itself on /jwt/token and /jwt/logout): only the SPA's
+ * origin, no credentials (the SPA sends `Authorization: Bearer`, never cookies). True when a
+ * preflight was answered.
+ */
+function allowSpa(ctx: Koa.Context, spaOrigin: string): boolean {
+  if (!ctx.path.startsWith('/api/')) return false;
+  ctx.vary('Origin');
+  if (ctx.get('origin') !== spaOrigin) return false;
+  ctx.set('Access-Control-Allow-Origin', spaOrigin);
+  if (ctx.method !== 'OPTIONS') return false;
+  ctx.set('Access-Control-Allow-Methods', 'GET');
+  ctx.set('Access-Control-Allow-Headers', 'authorization');
+  ctx.set('Access-Control-Max-Age', '600');
+  ctx.status = 204;
+  return true;
+}
