@@ -25,6 +25,10 @@ export function publicMessage(code: MellonErrorCode): string {
       return 'This page must be opened over https.';
     case 'REQUEST_TIMEOUT':
       return 'The request took too long to arrive. Please try again.';
+    case 'ORGANIZATION_UNKNOWN':
+      return 'This organization is not known to this application.';
+    case 'ORGANIZATION_DISABLED':
+      return 'Sign-in for this organization is disabled. Please contact your administrator.';
     case 'ENTITY_NOT_FOUND':
       return 'This identity provider is not known to this application.';
     case 'CONFIG_INVALID':

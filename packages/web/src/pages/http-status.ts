@@ -9,9 +9,12 @@ export function httpStatusOf(code: MellonErrorCode): number {
     case 'ARTIFACT_RESOLUTION_FAILED':
     case 'LOGOUT_FAILED':
       return 502;
+    case 'ORGANIZATION_DISABLED':
     case 'PERMISSION_DENIED':
     case 'STATUS_NOT_SUCCESS':
       return 403;
+    case 'ORGANIZATION_UNKNOWN':
+      return 404;
     case 'INPUT_TOO_LARGE':
       return 413;
     case 'REQUEST_TIMEOUT':
