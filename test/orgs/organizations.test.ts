@@ -74,7 +74,11 @@ for (const basePath of ['', '/accounts/sso']) {
       browser = new Browser();
       logged = [];
       ({ orgs, server } = await serveOrganizations(browser, basePath, [
-        { slug: 'acme', name: 'Acme', metadata: IdpServer.metadataFor(IDP_A) },
+        { slug: 'acme', name: 'Acme', metadata: IdpServer.metadataFor(IDP_A), attributeMapping: { email: '{attributes[mail][0]}' } },
+        // Vouches for its e-mail addresses: may link a login to an existing account by e-mail.
+        { slug: 'hooli', name: 'Hooli', metadata: IdpServer.metadataFor(IDP_B), emailVerified: true, lookupByAttributes: [{ userField: 'email', samlAttribute: 'mail' }] },
+        // Its IdP sends transient NameIDs only: no uid to key an account by.
+        { slug: 'anon', name: 'Anon', metadata: IdpServer.metadataFor(IDP_B) },
         { slug: 'globex', name: 'Globex', metadata: IdpServer.metadataFor(IDP_B), allowIdpInitiated: true },
         { slug: 'initech', name: 'Initech', metadata: IdpServer.metadataFor(IDP_A), enabled: false },
         // An organization whose admin registered an IdP claiming acme's IdP entityID.
@@ -84,7 +88,7 @@ for (const basePath of ['', '/accounts/sso']) {
       ], logged));
       idps = [
         await IdpServer.start(browser, [await spEntry('acme')], { origin: IDP_A }),
-        await IdpServer.start(browser, [await spEntry('globex')], { origin: IDP_B }),
+        await IdpServer.start(browser, [await spEntry('globex'), await spEntry('hooli'), { ...(await spEntry('anon')), nameIdFormat: 'transient' }], { origin: IDP_B }),
         await IdpServer.start(browser, [await spEntry('evil')], { origin: IDP_EVIL, settings: { entityId: evilEntityId } }),
       ];
     });
@@ -129,6 +133,21 @@ for (const basePath of ['', '/accounts/sso']) {
       expect(attacker.mellon?.nameIdContent).to.equal(victim.mellon?.nameIdContent);
       expect(attacker.user?.id).to.be.a('string').and.not.equal(victim.user?.id);
       expect(attacker.user?.username).to.equal('alice@example.test@evil');
+    });
+
+    it('links a login to an existing account by e-mail where the organization marks its e-mail verified', async () => {
+      await login('acme', idps[0] as IdpServer);
+      const atAcme = await whoami();
+      await login('hooli', idps[1] as IdpServer);
+      expect((await whoami()).user?.id).to.be.a('string').and.equal(atAcme.user?.id);
+    });
+
+    it('refuses a login without a uid (transient NameID, no transientFederationAttribute) with PERMISSION_DENIED', async () => {
+      const stop = await login('anon', idps[1] as IdpServer);
+      // The single-IdP SP's refusal (DefaultAdapter: no federation key): 'No account is linked to this identity.'
+      expect(stop.status).to.equal(403);
+      expect(stop.body).to.include('<code>PERMISSION_DENIED</code>');
+      expect(await whoami()).to.deep.equal({ user: null, mellon: null });
     });
 
     it('refuses a response from acme’s IdP posted to globex’s ACS', async () => {
@@ -209,6 +228,11 @@ describe('createMellonOrganizations settings', () => {
   it('refuses an organization with no IdP', () => refuse([{ slug: 'a', name: 'A' }], 'organizations[0]'));
   it('refuses e-mail domains that are not lower-case domain names', () => refuse([org('a', { emailDomains: ['Example.COM'] })], 'organizations[0].emailDomains'));
   it('names the organization when its IdP settings fail in the single-IdP SP (a bad template)', () => refuse([org('a'), org('b', { usernameTemplate: '{attributes[' })], 'organizations[1].usernameTemplate'));
+  it('refuses linking accounts by e-mail for an organization that does not mark its e-mail verified', () => refuse([org('a', { lookupByAttributes: [{ userField: 'email', samlAttribute: 'mail' }] })], 'organizations[0].lookupByAttributes'));
+  it('refuses an inherited e-mail lookup for an organization that does not mark its e-mail verified, naming emailVerified', () => {
+    const settings = { baseUrl: SP_ORIGIN, ...keys, lookupByAttributes: [{ userField: 'email', samlAttribute: 'mail' }], organizations: [org('a', { emailVerified: true }), org('b')] } as never;
+    expect(() => createMellonOrganizations(settings)).to.throw(ConfigError).with.property('path', 'organizations[1].emailVerified');
+  });
   it('refuses identityProviders beside organizations', () => {
     const settings = { baseUrl: SP_ORIGIN, ...keys, organizations: [], identityProviders: [] } as never;
     expect(() => createMellonOrganizations(settings)).to.throw(ConfigError).with.property('path', 'identityProviders');

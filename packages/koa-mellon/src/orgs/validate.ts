@@ -1,6 +1,6 @@
 import { ConfigError } from '@koa-mellon/saml';
 import { checkKind, validateGenericSettings, validateIdp } from '../settings/validate.js';
-import { ORGANIZATION_KEYS, type MellonOrganizationsSettings } from './types.js';
+import { ORGANIZATION_KEYS, type MellonOrganizationsSettings, type OrganizationSettings } from './types.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
@@ -22,6 +22,7 @@ export function validateOrganizationsSettings(input: unknown): MellonOrganizatio
     const slug = (entry as { slug: string }).slug;
     if (slugs.has(slug)) throw new ConfigError(`${path}.slug`, `duplicates the slug of another organization`);
     slugs.add(slug);
+    checkEmailLinking(entry as OrganizationSettings, settings['lookupByAttributes'], path);
   });
   // The checks above make the object conform to MellonOrganizationsSettings key by key.
   return settings as unknown as MellonOrganizationsSettings;
@@ -43,4 +44,16 @@ export function validateOrganization(entry: unknown, path: string): void {
       if (!/^[a-z0-9.-]+\.[a-z0-9-]+$/.test(domain)) throw new ConfigError(`${path}.emailDomains`, `expected lower-case domain names, got ${JSON.stringify(domain).slice(0, 80)}`);
     }
   }
+}
+
+/**
+ * Linking a login to an existing account by e-mail trusts the IdP's e-mail: an organization's admin
+ * could otherwise assert a victim's address from their own IdP. Only organizations that mark their
+ * e-mail as verified (`emailVerified: true`) may look users up by the `email` field.
+ */
+function checkEmailLinking(org: OrganizationSettings, shared: unknown, path: string): void {
+  // Both were kind-checked as lookup rules by the schema.
+  const rules = (org.lookupByAttributes ?? shared ?? []) as readonly { userField: string }[];
+  if (org.emailVerified === true || !rules.some((rule) => rule.userField === 'email')) return;
+  throw new ConfigError(Object.hasOwn(org, 'lookupByAttributes') ? `${path}.lookupByAttributes` : `${path}.emailVerified`, 'looking users up by email needs emailVerified: true (the organization vouches for its e-mail addresses)');
 }
