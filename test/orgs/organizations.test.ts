@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
@@ -8,6 +9,7 @@ import type { ServiceProviderSettings } from '@koa-mellon/idp';
 import { Browser } from '../../packages/idp/test/helpers/browser.js';
 import { IdpServer, type TestUser } from '../../packages/idp/test/helpers/world.js';
 import { testKeyPair } from '../helpers/keys.js';
+import { createApp } from '../../docs/examples/organizations.js';
 
 const SP_ORIGIN = 'https://sp.example.test';
 const IDP_A = 'https://idp-a.example.test';
@@ -236,5 +238,37 @@ describe('createMellonOrganizations settings', () => {
   it('refuses identityProviders beside organizations', () => {
     const settings = { baseUrl: SP_ORIGIN, ...keys, organizations: [], identityProviders: [] } as never;
     expect(() => createMellonOrganizations(settings)).to.throw(ConfigError).with.property('path', 'identityProviders');
+  });
+});
+
+describe('docs/organizations.md', () => {
+  it('its example app logs a user in at an organization and greets them with the mapped e-mail', async () => {
+    const browser = new Browser();
+    const { app, orgs } = createApp({
+      baseUrl: `${SP_ORIGIN}/sso`,
+      privateKey: testKeyPair('sp').keyPem,
+      publicKeys: [testKeyPair('sp').certPem],
+      organizations: [{ slug: 'acme', name: 'Acme Inc.', metadata: IdpServer.metadataFor(IDP_A) }],
+    });
+    const server = createServer(app.callback());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    browser.map(SP_ORIGIN, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const idp = await IdpServer.start(browser, [{ metadata: await (await browser.request(`${SP_ORIGIN}/sso/acme/metadata/`)).text(), ...SAME_UID }], { origin: IDP_A });
+    try {
+      const atLogin = await browser.go(`${SP_ORIGIN}/sso/acme/login/?next=/`);
+      const next = new URL(atLogin.url).searchParams.get('next') ?? '';
+      expect((await browser.go(idp.url(`/login/as?user=alice&next=${encodeURIComponent(next)}`))).url).to.equal(`${SP_ORIGIN}/`);
+      expect(await (await browser.request(`${SP_ORIGIN}/`)).text()).to.equal('Hello alice@example.test@acme (alice@example.test)');
+    } finally {
+      orgs.close();
+      await idp.stop();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('shows the example file the test runs', () => {
+    expect(readFileSync(new URL('../../docs/organizations.md', import.meta.url), 'utf8')).to.include('examples/organizations.ts');
   });
 });
