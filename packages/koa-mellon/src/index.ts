@@ -87,3 +87,4 @@ export { migratePostgresUserStore, USER_MIGRATIONS } from './users/postgres-user
 export { createMellonOrganizations, type MellonOrganizations, type ServedOrganization } from './orgs/create-organizations.js';
 export { validateOrganizationsSettings } from './orgs/validate.js';
 export type { OrganizationSettings, MellonOrganizationsSettings } from './orgs/types.js';
+export { createOrganizationRegistry, type OrganizationRegistry } from './orgs/registry.js';

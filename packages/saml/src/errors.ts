@@ -243,6 +243,11 @@ export const ERROR_CODES = {
     cause: 'An administrator disabled the organization (`enabled: false`).',
     fix: 'Enable the organization if its users should sign in again.',
   },
+  ORGANIZATION_UNAVAILABLE: {
+    meaning: 'The organization (from the registry) has settings its SP cannot be built from.',
+    cause: 'An organization added or edited at run time with a setting that start-up validation would refuse (the log names the key).',
+    fix: 'Correct the organization through the registry; the change takes effect on every instance.',
+  },
   // Configuration and run time
   CONFIG_INVALID: {
     meaning: 'A setting is missing, unknown or of the wrong type (thrown at start-up only).',

@@ -19,6 +19,7 @@ export function publicMessage(code: MellonErrorCode): string {
       return 'Sign-in must start from this application. Please sign in again.';
     case 'STORE_UNAVAILABLE':
     case 'METADATA_UNAVAILABLE':
+    case 'ORGANIZATION_UNAVAILABLE':
     case 'ARTIFACT_RESOLUTION_FAILED':
       return 'Sign-in is temporarily unavailable. Please try again in a moment.';
     case 'TRANSPORT_INSECURE':

@@ -1,4 +1,5 @@
 import type { IdentityProviderSettings, MellonSettings } from '../settings/types.js';
+import type { OrganizationRegistry } from './registry.js';
 
 /**
  * One customer organization: its IdP (exactly as an `identityProviders` entry: `metadata`,
@@ -33,4 +34,6 @@ export const ORGANIZATION_KEYS: ReadonlySet<string> = new Set(['slug', 'name', '
  */
 export interface MellonOrganizationsSettings extends Omit<MellonSettings, 'identityProviders' | 'entityId'> {
   readonly organizations: readonly OrganizationSettings[];
+  /** Organizations added, edited or disabled at run time (`createOrganizationRegistry`). */
+  readonly registry?: OrganizationRegistry;
 }

@@ -9,7 +9,7 @@ const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
  * organization, with ConfigErrors naming the key (`organizations[2].requestsSigned`).
  */
 export function validateOrganizationsSettings(input: unknown): MellonOrganizationsSettings {
-  const settings = validateGenericSettings(input, new Set(['identityProviders', 'organizations']));
+  const settings = validateGenericSettings(input, new Set(['identityProviders', 'organizations', 'registry']));
   if (settings['identityProviders'] !== undefined) throw new ConfigError('identityProviders', 'use organizations (one IdP each) with createMellonOrganizations');
   if (settings['entityId'] !== undefined) throw new ConfigError('entityId', 'each organization has its own SP entityID ({baseUrl}/{slug}/metadata/)');
   const list = settings['organizations'];
@@ -22,7 +22,6 @@ export function validateOrganizationsSettings(input: unknown): MellonOrganizatio
     const slug = (entry as { slug: string }).slug;
     if (slugs.has(slug)) throw new ConfigError(`${path}.slug`, `duplicates the slug of another organization`);
     slugs.add(slug);
-    checkEmailLinking(entry as OrganizationSettings, settings['lookupByAttributes'], path);
   });
   // The checks above make the object conform to MellonOrganizationsSettings key by key.
   return settings as unknown as MellonOrganizationsSettings;
@@ -51,7 +50,7 @@ export function validateOrganization(entry: unknown, path: string): void {
  * could otherwise assert a victim's address from their own IdP. Only organizations that mark their
  * e-mail as verified (`emailVerified: true`) may look users up by the `email` field.
  */
-function checkEmailLinking(org: OrganizationSettings, shared: unknown, path: string): void {
+export function checkEmailLinking(org: OrganizationSettings, shared: unknown, path: string): void {
   // Both were kind-checked as lookup rules by the schema.
   const rules = (org.lookupByAttributes ?? shared ?? []) as readonly { userField: string }[];
   if (org.emailVerified === true || !rules.some((rule) => rule.userField === 'email')) return;

@@ -5,6 +5,7 @@ export function httpStatusOf(code: MellonErrorCode): number {
   switch (code) {
     case 'STORE_UNAVAILABLE':
     case 'METADATA_UNAVAILABLE':
+    case 'ORGANIZATION_UNAVAILABLE':
       return 503;
     case 'ARTIFACT_RESOLUTION_FAILED':
     case 'LOGOUT_FAILED':
