@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { expect, use } from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import Koa from 'koa';
-import { ConfigError, createMellonOrganizations, createOrganizationRegistry, type MellonOrganizations, type OrganizationRegistry, type StateStore } from 'koa-mellon';
+import { ConfigError, createMellonOrganizations, createOrganizationAdmin, createOrganizationRegistry, type MellonOrganizations, type OrganizationRegistry, type StateStore } from 'koa-mellon';
 import { Browser } from '../../packages/idp/test/helpers/browser.js';
 import { IdpServer } from '../../packages/idp/test/helpers/world.js';
 import { testKeyPair } from '../helpers/keys.js';
@@ -44,6 +44,7 @@ async function startInstance(store: StateStore): Promise<Instance> {
   });
   app.use(orgs.middleware());
   app.use(orgs.routes());
+  app.use(createOrganizationAdmin({ registry, prefix: '/admin/organizations', authorize: (ctx) => ctx.get('x-test-admin') === 'yes' }));
   const server = createServer(app.callback());
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -98,9 +99,14 @@ for (const backend of SHARED_BACKENDS) {
       }
     });
 
-    it('an organization created on instance A logs users in on instance B, no restart', async () => {
+    it('an organization created through the admin API on instance A logs users in on instance B, no restart', async () => {
       expect(await status(b, 'acme/metadata/')).to.equal(404);
-      expect(await a.registry.create({ slug: 'acme', name: 'Acme', metadata: IdpServer.metadataFor(IDP_A) })).to.equal(true);
+      const created = await fetch(`${a.local}/admin/organizations/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-test-admin': 'yes' },
+        body: JSON.stringify({ slug: 'acme', name: 'Acme', metadata: IdpServer.metadataFor(IDP_A) }),
+      });
+      expect(created.status).to.equal(201);
       expect(await within(1000, async () => (await status(b, 'acme/metadata/')) === 200)).to.equal(true);
 
       on(b);

@@ -88,3 +88,4 @@ export { createMellonOrganizations, type MellonOrganizations, type ServedOrganiz
 export { validateOrganizationsSettings } from './orgs/validate.js';
 export type { OrganizationSettings, MellonOrganizationsSettings } from './orgs/types.js';
 export { createOrganizationRegistry, type OrganizationRegistry } from './orgs/registry.js';
+export { createOrganizationAdmin, type OrganizationAdminOptions } from './orgs/admin-router.js';
