@@ -86,3 +86,8 @@ export { createMemoryStore, createRedisStore, createPostgresStore, migratePostgr
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';
 export { createPostgresUserStore } from './users/postgres-user-store.js';
 export { migratePostgresUserStore, USER_MIGRATIONS } from './users/postgres-user-schema.js';
+export { createMellonOrganizations, type MellonOrganizations, type ServedOrganization } from './orgs/create-organizations.js';
+export { validateOrganizationsSettings } from './orgs/validate.js';
+export type { OrganizationSettings, MellonOrganizationsSettings } from './orgs/types.js';
+export { createOrganizationRegistry, type OrganizationRegistry } from './orgs/registry.js';
+export { createOrganizationAdmin, type OrganizationAdminOptions } from './orgs/admin-router.js';

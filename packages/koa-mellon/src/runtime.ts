@@ -169,6 +169,6 @@ export function createRuntime(input: MellonSettings): Runtime {
  * Users are data, not cache: in the default (memory) setup they get a store of their own, never
  * evicted and never expiring, kept for the life of the process (docs/state.md#users).
  */
-function createUserMemoryStore(): StateStore {
+export function createUserMemoryStore(): StateStore {
   return createMemoryStore({ maxEntries: Number.MAX_SAFE_INTEGER, sweepIntervalMs: 60 * 60 * 1000 });
 }

@@ -237,6 +237,22 @@ export const ERROR_CODES = {
     cause: 'A typo in `entityID`, or an aggregate that no longer lists it.',
     fix: 'Check the entityID against the metadata.',
   },
+  // Organizations (koa-mellon multi-organization routing)
+  ORGANIZATION_UNKNOWN: {
+    meaning: 'No organization has the slug named in the URL.',
+    cause: 'A mistyped or old link, or an organization that was removed.',
+    fix: 'Check the slug against the organizations in settings (or the registry).',
+  },
+  ORGANIZATION_DISABLED: {
+    meaning: 'The organization exists but is disabled: its users cannot sign in.',
+    cause: 'An administrator disabled the organization (`enabled: false`).',
+    fix: 'Enable the organization if its users should sign in again.',
+  },
+  ORGANIZATION_UNAVAILABLE: {
+    meaning: 'The organization (from the registry) has settings its SP cannot be built from.',
+    cause: 'An organization added or edited at run time with a setting that start-up validation would refuse (the log names the key).',
+    fix: 'Correct the organization through the registry; the change takes effect on every instance.',
+  },
   // Configuration and run time
   CONFIG_INVALID: {
     meaning: 'A setting is missing, unknown or of the wrong type (thrown at start-up only).',

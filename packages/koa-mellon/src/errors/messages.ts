@@ -19,12 +19,17 @@ export function publicMessage(code: MellonErrorCode): string {
       return 'Sign-in must start from this application. Please sign in again.';
     case 'STORE_UNAVAILABLE':
     case 'METADATA_UNAVAILABLE':
+    case 'ORGANIZATION_UNAVAILABLE':
     case 'ARTIFACT_RESOLUTION_FAILED':
       return 'Sign-in is temporarily unavailable. Please try again in a moment.';
     case 'TRANSPORT_INSECURE':
       return 'This page must be opened over https.';
     case 'REQUEST_TIMEOUT':
       return 'The request took too long to arrive. Please try again.';
+    case 'ORGANIZATION_UNKNOWN':
+      return 'This organization is not known to this application.';
+    case 'ORGANIZATION_DISABLED':
+      return 'Sign-in for this organization is disabled. Please contact your administrator.';
     case 'ENTITY_NOT_FOUND':
       return 'This identity provider is not known to this application.';
     case 'CONFIG_INVALID':

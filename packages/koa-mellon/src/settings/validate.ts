@@ -9,8 +9,22 @@ import type { MellonSettings } from './types.js';
  * Plain JavaScript callers get the same guarantees TypeScript gives at compile time.
  */
 export function validateSettings(input: unknown): MellonSettings {
+  const settings = validateGenericSettings(input, new Set());
+  const idps = settings['identityProviders'] as unknown[];
+  if (idps.length === 0) throw new ConfigError('identityProviders', 'expected at least one identity provider');
+  idps.forEach((entry, index) => validateIdp(entry, `identityProviders[${index}]`));
+  // The checks above make the object conform to MellonSettings key by key.
+  return settings as unknown as MellonSettings;
+}
+
+/**
+ * The top-level keys of a settings object, except `skip` (which the caller validates): the
+ * organizations settings share every key but list organizations instead of identity providers.
+ */
+export function validateGenericSettings(input: unknown, skip: ReadonlySet<string>): Record<string, unknown> {
   const settings = record(input, 'settings');
   for (const [key, value] of Object.entries(settings)) {
+    if (skip.has(key)) continue;
     if (key === 'clock') {
       if (typeof value !== 'function') throw new ConfigError(key, 'expected a function returning ms');
       continue;
@@ -20,20 +34,18 @@ export function validateSettings(input: unknown): MellonSettings {
     if (value !== undefined) checkKind(spec.kind, value, key);
   }
   for (const [key, spec] of Object.entries(SETTINGS_SCHEMA) as [string, SettingSpec][]) {
-    if (spec.required && settings[key] === undefined) throw new ConfigError(key, 'is required');
+    if (spec.required && !skip.has(key) && settings[key] === undefined) throw new ConfigError(key, 'is required');
   }
   // 0 would refuse every POST before its first byte.
   if (settings['bodyTimeout'] === 0) throw new ConfigError('bodyTimeout', 'expected a positive number of seconds');
-  const idps = settings['identityProviders'] as unknown[];
-  if (idps.length === 0) throw new ConfigError('identityProviders', 'expected at least one identity provider');
-  idps.forEach((entry, index) => validateIdp(entry, `identityProviders[${index}]`));
-  // The checks above make the object conform to MellonSettings key by key.
-  return settings as unknown as MellonSettings;
+  return settings;
 }
 
-function validateIdp(input: unknown, path: string): void {
+/** One identity provider entry; keys in `own` are the caller's (an organization's slug, name...). */
+export function validateIdp(input: unknown, path: string, callerKeys: ReadonlySet<string> = new Set()): void {
   const idp = record(input, path);
   for (const [key, value] of Object.entries(idp)) {
+    if (callerKeys.has(key)) continue;
     const own = Object.hasOwn(IDP_ONLY_SETTINGS, key) ? IDP_ONLY_SETTINGS[key as keyof typeof IDP_ONLY_SETTINGS] : undefined;
     const generic = Object.hasOwn(SETTINGS_SCHEMA, key) ? (SETTINGS_SCHEMA as Record<string, SettingSpec>)[key] : undefined;
     const kind = own?.kind ?? (generic?.perIdp ? generic.kind : undefined);

@@ -5,13 +5,17 @@ export function httpStatusOf(code: MellonErrorCode): number {
   switch (code) {
     case 'STORE_UNAVAILABLE':
     case 'METADATA_UNAVAILABLE':
+    case 'ORGANIZATION_UNAVAILABLE':
       return 503;
     case 'ARTIFACT_RESOLUTION_FAILED':
     case 'LOGOUT_FAILED':
       return 502;
+    case 'ORGANIZATION_DISABLED':
     case 'PERMISSION_DENIED':
     case 'STATUS_NOT_SUCCESS':
       return 403;
+    case 'ORGANIZATION_UNKNOWN':
+      return 404;
     case 'INPUT_TOO_LARGE':
       return 413;
     case 'REQUEST_TIMEOUT':

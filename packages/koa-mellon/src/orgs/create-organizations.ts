@@ -1,0 +1,180 @@
+import type { Middleware } from 'koa';
+import { ConfigError, MellonError, systemClock, type MellonErrorCode } from '@koa-mellon/saml';
+import { createMemoryStore, createStderrLogger, renderError, type StateStore } from '@koa-mellon/web';
+import { createStateUserStore } from '../adapters/index.js';
+import type { User } from '../adapters/types.js';
+import { continueUrl } from '../errors/continue-url.js';
+import { publicMessage } from '../errors/messages.js';
+import { createMellon, type Mellon } from '../index.js';
+import { createAppKeysCheck } from '../router/app-keys.js';
+import { createUserMemoryStore } from '../runtime.js';
+import { SessionManager } from '../session/sessions.js';
+import { createStores } from '../state/stores.js';
+import { scopeFederation } from './scoped-users.js';
+import { ORGANIZATION_KEYS, type MellonOrganizationsSettings, type OrganizationSettings } from './types.js';
+import { checkEmailLinking, validateOrganizationsSettings } from './validate.js';
+
+/** One organization as served: its settings and its own SP (the single-IdP runtime and router). */
+export interface ServedOrganization {
+  readonly settings: OrganizationSettings;
+  readonly mellon: Mellon;
+}
+
+export interface MellonOrganizations {
+  /** Loads the session (`ctx.state.user`, `ctx.state.mellon`) whichever organization it came from. */
+  middleware(): Middleware;
+  /** `{base}/:org/login/`, `login/finish/`, `logout/` and `metadata/` of every organization. */
+  routes(): Middleware;
+  /** The organization served under `slug` (from the settings, else the registry), enabled or not. */
+  get(slug: string): Promise<ServedOrganization | undefined>;
+  /** Stops every organization's metadata refresh; closes the stores made here. */
+  close(): void;
+}
+
+/**
+ * Serves many customer organizations, each with its own IdP, under one baseUrl. Each organization
+ * is a single-IdP SP (`createMellon`) mounted at `{baseUrl}/{slug}/`: the same settings, adapters,
+ * state and code paths; only the federation links are scoped by organization.
+ *
+ * @example
+ * const orgs = createMellonOrganizations({
+ *   baseUrl: 'https://app.example.com/sso',
+ *   privateKey: 'sp.key', publicKeys: ['sp.crt'],
+ *   organizations: [
+ *     { slug: 'acme', name: 'Acme', metadataUrl: 'https://idp.acme.example/metadata' },
+ *     { slug: 'globex', name: 'Globex', metadata: globexXml, allowIdpInitiated: true },
+ *   ],
+ * });
+ * app.use(orgs.middleware());
+ * app.use(orgs.routes());   // https://app.example.com/sso/acme/login/ ...
+ */
+export function createMellonOrganizations(input: MellonOrganizationsSettings): MellonOrganizations {
+  const { organizations, registry, ...shared } = validateOrganizationsSettings(input);
+  const base = new URL(shared.baseUrl.endsWith('/') ? shared.baseUrl : `${shared.baseUrl}/`);
+  const logger = shared.logger ?? createStderrLogger();
+  // One store and one user store for every organization: a session started at one is found by
+  // the middleware whichever organization it came from. Made here, closed here.
+  const owned: StateStore[] = [];
+  const own = (store: StateStore) => (owned.push(store), store);
+  const store = shared.store ?? own(createMemoryStore({ logger }));
+  const users = shared.userStore ?? createStateUserStore((shared.store ?? own(createUserMemoryStore())).namespace('sp-users'));
+
+  const build = (org: OrganizationSettings, path: string): ServedOrganization => {
+    checkEmailLinking(org, shared.lookupByAttributes, path);
+    const idp = Object.fromEntries(Object.entries(org).filter(([key]) => !ORGANIZATION_KEYS.has(key)));
+    try {
+      const mellon = createMellon({
+        // Usernames default to uid@slug, so the same uid at two organizations makes two users.
+        realm: org.slug,
+        ...shared,
+        baseUrl: new URL(`${org.slug}/`, base).href,
+        identityProviders: [idp],
+        store,
+        userStore: scopeFederation(users, org.slug, org.providerId),
+        logger,
+      });
+      return { settings: org, mellon };
+    } catch (err) {
+      // The single-IdP SP names identityProviders[0]; the user wrote the organization's path.
+      if (err instanceof ConfigError) throw new ConfigError(err.path.replace(/^identityProviders\[0\]/, path), err.message.replace(/^[^:]*: /, ''), { cause: err });
+      throw err;
+    }
+  };
+
+  const served = new Map<string, ServedOrganization>();
+  organizations.forEach((org, index) => {
+    try {
+      served.set(org.slug, build(org, `organizations[${index}]`));
+    } catch (err) {
+      for (const done of served.values()) done.mellon.close();
+      throw err;
+    }
+  });
+
+  // Registry organizations are built at their first request and dropped when any instance changes
+  // them (the store's pub/sub); settings organizations take precedence over a registry slug.
+  const loaded = new Map<string, Promise<ServedOrganization | undefined>>();
+  const subscribed = registry?.onChange((slug) => {
+    const entry = loaded.get(slug);
+    loaded.delete(slug);
+    void entry?.then((org) => org?.mellon.close(), () => undefined);
+  });
+  const load = (slug: string): Promise<ServedOrganization | undefined> => {
+    let entry = loaded.get(slug);
+    if (!entry) {
+      entry = (async () => {
+        await subscribed;
+        const org = await registry?.get(slug);
+        if (!org) return undefined;
+        try {
+          return build(org, 'organization');
+        } catch (err) {
+          throw new MellonError('ORGANIZATION_UNAVAILABLE', `organization ${slug} cannot be served`, { cause: err });
+        }
+      })();
+      loaded.set(slug, entry);
+      // A failure (store down, bad settings) is not cached: the next request tries again.
+      entry.catch(() => loaded.get(slug) === entry && loaded.delete(slug));
+    }
+    return entry;
+  };
+  const find = async (slug: string) => served.get(slug) ?? (registry ? load(slug) : undefined);
+
+  const clock = shared.clock ?? systemClock;
+  const cookie = shared.sessionCookie ?? {};
+  const sessions = new SessionManager(createStores(store).sessions, { ...cookie, secure: cookie.secure ?? base.protocol === 'https:' }, clock);
+  const requireAppKeys = createAppKeysCheck(logger);
+  const prefix = base.pathname;
+  const route = /^([a-z0-9-]{1,64})\/(?:login\/|login\/finish\/|logout\/|metadata\/)$/;
+  const fallback = shared.errorUrl ?? shared.loginRedirectUrl ?? '/';
+  const redirectAfter = shared.errorRedirectAfterTimeout ?? 120;
+
+  return {
+    middleware: () => async (ctx, next) => {
+      try {
+        requireAppKeys(ctx);
+        const session = await sessions.load(ctx);
+        const user: User | undefined = session && (await users.findById(session.record.userId));
+        if (session && user?.isActive) {
+          ctx.state.user = user;
+          ctx.state.mellon = session.record.mellon;
+        }
+      } catch (err) {
+        // As createMellon's middleware: anonymous while the store is down, logins fail closed.
+        if (!(err instanceof ConfigError)) logger.error({ err }, 'koa-mellon: session store unavailable');
+      }
+      await next();
+    },
+    routes: () => async (ctx, next) => {
+      const match = ctx.path.startsWith(prefix) ? route.exec(ctx.path.slice(prefix.length)) : null;
+      const slug = match?.[1];
+      if (slug === undefined) return next();
+      let org: ServedOrganization | undefined;
+      let refusal: MellonErrorCode | undefined;
+      try {
+        org = await find(slug);
+        refusal = !org ? 'ORGANIZATION_UNKNOWN' : org.settings.enabled === false ? 'ORGANIZATION_DISABLED' : undefined;
+      } catch (err) {
+        if (!(err instanceof MellonError)) throw err;
+        logger.error({ code: err.code, org: slug, cause: err.cause instanceof Error ? err.cause.message : undefined }, 'koa-mellon: organization unavailable');
+        refusal = err.code;
+      }
+      if (refusal || !org) {
+        logger.warn({ code: refusal, org: slug }, 'koa-mellon: refused');
+        renderError(ctx, refusal ?? 'ORGANIZATION_UNKNOWN', { continueUrl: continueUrl(ctx, fallback), redirectAfter, message: publicMessage(refusal ?? 'ORGANIZATION_UNKNOWN') });
+        return;
+      }
+      // The organization's own router (prefix {base}/{slug}) answers; its errors are its pages.
+      const routes = org.mellon.routes();
+      // @koa/router's middleware sets ctx.params and ctx.router itself before any route reads them.
+      await routes(ctx as Parameters<typeof routes>[0], next);
+    },
+    get: find,
+    close() {
+      for (const org of served.values()) org.mellon.close();
+      for (const entry of loaded.values()) void entry.then((org) => org?.mellon.close(), () => undefined);
+      void subscribed?.then((unsubscribe) => unsubscribe(), () => undefined);
+      for (const owned1 of owned) void owned1.close();
+    },
+  };
+}

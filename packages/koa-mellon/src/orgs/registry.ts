@@ -1,0 +1,74 @@
+import { MAX_TTL_MS, type StateNamespace, type StateStore } from '@koa-mellon/web';
+import type { OrganizationSettings } from './types.js';
+import { validateOrganization } from './validate.js';
+
+const CHANGED = 'changed';
+const SLUGS = 'slugs';
+const key = (slug: string) => `org:${slug}`;
+
+/**
+ * Organizations kept in the state store (memory, Redis, PostgreSQL), editable while the app runs.
+ * Every change is published on the store's pub/sub, so every instance's `createMellonOrganizations`
+ * drops its copy of that organization within a second and reloads it at its next request.
+ */
+export interface OrganizationRegistry {
+  /** Adds an organization; false when the slug is taken (on any instance). */
+  create(org: OrganizationSettings): Promise<boolean>;
+  get(slug: string): Promise<OrganizationSettings | undefined>;
+  /** Replaces an existing organization's settings; false when there is none under its slug. */
+  update(org: OrganizationSettings): Promise<boolean>;
+  /** Sets `enabled: false`; false when there is no such organization. */
+  disable(slug: string): Promise<boolean>;
+  delete(slug: string): Promise<void>;
+  list(): Promise<OrganizationSettings[]>;
+  /** Calls `handler` with the slug of every change, made on any instance. Resolves to the unsubscribe. */
+  onChange(handler: (slug: string) => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * @example
+ * const store = createRedisStore({ url: 'redis://127.0.0.1:6379' });
+ * const registry = createOrganizationRegistry(store);
+ * await registry.create({ slug: 'acme', name: 'Acme Inc.', metadataUrl: 'https://idp.acme.example/metadata' });
+ * const orgs = createMellonOrganizations({ ...settings, store, organizations: [], registry });
+ *
+ * Each call validates the organization as the settings are validated (a `ConfigError` naming the key,
+ * under the path `organization`).
+ */
+export function createOrganizationRegistry(store: StateStore): OrganizationRegistry {
+  const ns: StateNamespace = store.namespace('organizations');
+  const changed = (slug: string) => ns.publish(CHANGED, slug);
+  const get = (slug: string) => ns.get<OrganizationSettings>(key(slug));
+  const replace = async (org: OrganizationSettings): Promise<boolean> => {
+    validateOrganization(org, 'organization');
+    if (!(await get(org.slug))) return false;
+    await ns.set(key(org.slug), org, MAX_TTL_MS);
+    await changed(org.slug);
+    return true;
+  };
+  return {
+    async create(org) {
+      validateOrganization(org, 'organization');
+      if (!(await ns.setIfAbsent(key(org.slug), org, MAX_TTL_MS))) return false;
+      await ns.indexAdd(SLUGS, org.slug, MAX_TTL_MS);
+      await changed(org.slug);
+      return true;
+    },
+    get,
+    update: replace,
+    async disable(slug) {
+      const org = await get(slug);
+      return org ? replace({ ...org, enabled: false }) : false;
+    },
+    async delete(slug) {
+      await ns.delete(key(slug));
+      await ns.indexRemove(SLUGS, slug);
+      await changed(slug);
+    },
+    async list() {
+      const orgs = await Promise.all((await ns.indexMembers(SLUGS)).sort().map(get));
+      return orgs.filter((org): org is OrganizationSettings => org !== undefined);
+    },
+    onChange: (handler) => ns.subscribe(CHANGED, handler),
+  };
+}
