@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { expect, use } from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import Koa from 'koa';
-import { ConfigError, createMellonOrganizations, createOrganizationAdmin, createOrganizationRegistry, type MellonOrganizations, type OrganizationRegistry, type StateStore } from 'koa-mellon';
+import { ConfigError, createMemoryStore, createMellonOrganizations, createOrganizationAdmin, createOrganizationRegistry, type MellonOrganizations, type OrganizationRegistry, type StateStore } from 'koa-mellon';
 import { Browser } from '../../packages/idp/test/helpers/browser.js';
 import { IdpServer } from '../../packages/idp/test/helpers/world.js';
 import { testKeyPair } from '../helpers/keys.js';
@@ -148,3 +148,47 @@ for (const backend of SHARED_BACKENDS) {
     });
   });
 }
+
+describe('organizations added at run time and the SSRF guard', () => {
+  let store: StateStore;
+  let instance: Instance;
+  let metadataServer: Server;
+  let connections = 0;
+  beforeEach(async () => {
+    connections = 0;
+    metadataServer = createServer((_req, res) => res.end(IdpServer.metadataFor(IDP_A)));
+    metadataServer.on('connection', () => connections++);
+    metadataServer.listen(0, '127.0.0.1');
+    await once(metadataServer, 'listening');
+    store = createMemoryStore();
+    instance = await startInstance(store);
+  });
+  afterEach(async () => {
+    instance.orgs.close();
+    instance.server.closeAllConnections();
+    instance.server.close();
+    metadataServer.close();
+    await store.close();
+  });
+
+  it('a registry organization whose metadataUrl points inside the network is refused (METADATA_URL_FORBIDDEN), never fetched', async () => {
+    const port = (metadataServer.address() as AddressInfo).port;
+    expect(await instance.registry.create({ slug: 'inside', name: 'Inside', metadataUrl: `https://127.0.0.1:${port}/metadata` })).to.equal(true);
+    const browser = new Browser();
+    browser.map(SP_ORIGIN, instance.local);
+    const response = await browser.request(`${SP_ORIGIN}/sso/inside/login/`);
+    expect(await response.text()).to.include('<code>METADATA_URL_FORBIDDEN</code>');
+    expect(connections).to.equal(0);
+  });
+
+  it('the registry and the admin API refuse metadataFile and the guard keys, naming the key', async () => {
+    const org = { slug: 'acme', name: 'Acme', metadata: IdpServer.metadataFor(IDP_A) };
+    for (const [key, value] of [['metadataFile', '/etc/passwd'], ['metadataUrlGuard', false], ['metadataUrlAllowList', ['10.0.0.0/8']]] as const) {
+      await expect(instance.registry.create({ ...org, [key]: value })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', `organization.${key}`);
+      const response = await fetch(`${instance.local}/admin/organizations/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-admin': 'yes' }, body: JSON.stringify({ ...org, [key]: value }) });
+      expect(response.status).to.equal(400);
+      expect(await response.json()).to.have.property('path', `organization.${key}`);
+    }
+    expect(await instance.registry.list()).to.deep.equal([]);
+  });
+});

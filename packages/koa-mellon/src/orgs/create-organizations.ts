@@ -12,7 +12,7 @@ import { SessionManager } from '../session/sessions.js';
 import { createStores } from '../state/stores.js';
 import { scopeFederation } from './scoped-users.js';
 import { ORGANIZATION_KEYS, type MellonOrganizationsSettings, type OrganizationSettings } from './types.js';
-import { checkEmailLinking, validateOrganizationsSettings } from './validate.js';
+import { checkEmailLinking, validateOrganizationsSettings, validateRunTimeOrganization } from './validate.js';
 
 /** One organization as served: its settings and its own SP (the single-IdP runtime and router). */
 export interface ServedOrganization {
@@ -107,7 +107,9 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
         const org = await registry?.get(slug);
         if (!org) return undefined;
         try {
-          return build(org, 'organization');
+          // Checked again as it is served: the store may hold what an older version accepted.
+          validateRunTimeOrganization(org, 'organization');
+          return build({ ...org, metadataUrlGuard: true }, 'organization');
         } catch (err) {
           throw new MellonError('ORGANIZATION_UNAVAILABLE', `organization ${slug} cannot be served`, { cause: err });
         }

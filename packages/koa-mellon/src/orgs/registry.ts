@@ -1,6 +1,6 @@
 import { MAX_TTL_MS, type StateNamespace, type StateStore } from '@koa-mellon/web';
 import type { OrganizationSettings } from './types.js';
-import { validateOrganization } from './validate.js';
+import { validateRunTimeOrganization } from './validate.js';
 
 const CHANGED = 'changed';
 const SLUGS = 'slugs';
@@ -33,14 +33,15 @@ export interface OrganizationRegistry {
  * const orgs = createMellonOrganizations({ ...settings, store, organizations: [], registry });
  *
  * Each call validates the organization as the settings are validated (a `ConfigError` naming the key,
- * under the path `organization`).
+ * under the path `organization`), and refuses `metadataFile` and the SSRF guard keys: a registry
+ * organization's `metadataUrl` is always fetched through `metadataUrlGuard`.
  */
 export function createOrganizationRegistry(store: StateStore): OrganizationRegistry {
   const ns: StateNamespace = store.namespace('organizations');
   const changed = (slug: string) => ns.publish(CHANGED, slug);
   const get = (slug: string) => ns.get<OrganizationSettings>(key(slug));
   const replace = async (org: OrganizationSettings): Promise<boolean> => {
-    validateOrganization(org, 'organization');
+    validateRunTimeOrganization(org, 'organization');
     if (!(await get(org.slug))) return false;
     await ns.set(key(org.slug), org, MAX_TTL_MS);
     await changed(org.slug);
@@ -48,7 +49,7 @@ export function createOrganizationRegistry(store: StateStore): OrganizationRegis
   };
   return {
     async create(org) {
-      validateOrganization(org, 'organization');
+      validateRunTimeOrganization(org, 'organization');
       if (!(await ns.setIfAbsent(key(org.slug), org, MAX_TTL_MS))) return false;
       await ns.indexAdd(SLUGS, org.slug, MAX_TTL_MS);
       await changed(org.slug);

@@ -46,6 +46,19 @@ export function validateOrganization(entry: unknown, path: string): void {
 }
 
 /**
+ * An organization added at run time (registry, admin API) is written by someone other than the app's
+ * developer: its metadata may come inline or from a URL fetched through the SSRF guard, with the
+ * app's own allow-list; never from a file on the server, and it cannot turn the guard off.
+ */
+export function validateRunTimeOrganization(entry: unknown, path: string): void {
+  validateOrganization(entry, path);
+  const org = entry as Record<string, unknown>;
+  for (const key of ['metadataFile', 'metadataUrlGuard', 'metadataUrlAllowList']) {
+    if (org[key] !== undefined) throw new ConfigError(`${path}.${key}`, 'not allowed for an organization added at run time (metadata or metadataUrl only; URLs are always fetched through the SSRF guard)');
+  }
+}
+
+/**
  * Linking a login to an existing account by e-mail trusts the IdP's e-mail: an organization's admin
  * could otherwise assert a victim's address from their own IdP. Only organizations that mark their
  * e-mail as verified (`emailVerified: true`) may look users up by the `email` field.
