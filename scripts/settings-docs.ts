@@ -21,6 +21,8 @@ export function renderSettingsDocs(): string {
     '`createMellon(settings)` takes one object in the style of django-mellon’s `MELLON_*` settings, camelCased.',
     'It is validated at start-up: an unknown key, a wrong type, an unreadable key file or a private key that',
     'matches no public key throws a `ConfigError` whose `path` names the key (`identityProviders[1].metadataUrl`).',
+    'Every mistake of the settings object is found at once: the error\'s `problems` lists them all (its message',
+    'too), and an unknown key says which setting it was probably meant to be (`did you mean usernameTemplate?`).',
     '',
     'Settings marked *per IdP* can be overridden in an `identityProviders` entry. An override wins whenever the',
     'key is present, even when its value is `false`, `0` or empty (django-mellon’s `idp.get(name) or global`',

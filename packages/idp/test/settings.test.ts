@@ -50,6 +50,14 @@ describe('createIdp settings validation (ConfigError naming the key path)', () =
     expect(refusedAt({ serviceProviders: [{ metadata: sp.metadata(), nameIdFromat: 'persistent' }] })).to.equal('serviceProviders[0].nameIdFromat');
   });
 
+  it('says which setting a misspelt key was meant to be', () => {
+    expect(() => createIdp(settings({ serviceProviders: [{ metadata: sp.metadata(), nameIdFromat: 'persistent' }] }))).to.throw(
+      ConfigError,
+      'serviceProviders[0].nameIdFromat: unknown setting (did you mean nameIdFormat?)',
+    );
+    expect(() => createIdp(settings({ login_url: '/login' }))).to.throw(ConfigError, 'login_url: unknown setting (did you mean loginUrl?)');
+  });
+
   it('refuses a store that is not a state store (a Keyv, what the IdP took before)', () => {
     expect(refusedAt({ store: { namespace: 'keyv', get() {}, set() {}, opts: {} } })).to.equal('store');
   });

@@ -413,15 +413,62 @@ export class MellonError extends Error {
   }
 }
 
-/** Thrown only while settings are validated at start-up; `path` names the key. */
+/**
+ * Thrown only while settings are validated at start-up; `path` names the key. When a settings
+ * object has several mistakes, one ConfigError (`ConfigError.of`) names the first in `path` and
+ * lists every one in `problems` and in its message.
+ */
 export class ConfigError extends MellonError {
   override readonly name = 'ConfigError';
   readonly path: string;
+  /** Every mistake found, this one first: `[this]` unless several were collected. */
+  readonly problems: readonly ConfigError[];
 
-  constructor(path: string, message: string, options?: { cause?: unknown }) {
+  constructor(path: string, message: string, options?: { cause?: unknown; problems?: readonly ConfigError[] }) {
     super('CONFIG_INVALID', `${path}: ${message}`, options);
     this.path = path;
+    this.problems = options?.problems ?? [this];
   }
+
+  /** One error for the mistakes of a validation pass (which must not be empty). */
+  static of(problems: readonly ConfigError[]): ConfigError {
+    const [first, ...others] = problems;
+    if (!first) throw new TypeError('ConfigError.of needs at least one problem');
+    if (others.length === 0) return first;
+    const detail = first.message.slice(first.path.length + 2);
+    return new ConfigError(first.path, `${detail}; and ${others.length} more: ${others.map((e) => e.message).join('; ')}`, { problems });
+  }
+}
+
+/**
+ * " (did you mean `metadataUrl`?)" when `key` is close to one of `known`: a typo (edit distance
+ * of 1, or 2 for longer names), another case, or a django-mellon spelling (`MELLON_METADATA_URL`,
+ * `metadata_url`). Empty otherwise.
+ */
+export function didYouMean(key: string, known: Iterable<string>): string {
+  const plain = (name: string) => name.toLowerCase().replace(/^mellon_/, '').replace(/[^a-z0-9]/g, '');
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = plain(name) === plain(key) ? 0 : editDistance(key.toLowerCase(), name.toLowerCase());
+    if (distance <= (name.length > 8 ? 2 : 1) && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best ? ` (did you mean ${best.name}?)` : '';
+}
+
+/** Levenshtein distance with adjacent transpositions counted as one edit. */
+function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) (rows[0] as number[])[j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    const row = rows[i] as number[];
+    const above = rows[i - 1] as number[];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
 }
 
 /** A non-success SAML status from the peer (saml-core §3.2.2). */

@@ -1,4 +1,4 @@
-import { ConfigError } from '@koa-mellon/saml';
+import { ConfigError, didYouMean } from '@koa-mellon/saml';
 import type { IdpSettings, IdpUser, ServiceProviderSettings } from './types.js';
 import { readPem } from '@koa-mellon/web';
 
@@ -111,7 +111,7 @@ export function validateIdpSettings<U extends IdpUser>(input: unknown): IdpSetti
 function checkKeys(object: Record<string, unknown>, keys: Readonly<Record<string, Kind>>, prefix: string): void {
   for (const [key, value] of Object.entries(object)) {
     const kind = Object.hasOwn(keys, key) ? keys[key] : undefined;
-    if (!kind) throw new ConfigError(`${prefix}${key}`, 'unknown setting');
+    if (!kind) throw new ConfigError(`${prefix}${key}`, `unknown setting${didYouMean(key, Object.keys(keys))}`);
     if (value !== undefined) checkKind(kind, value, `${prefix}${key}`);
   }
 }

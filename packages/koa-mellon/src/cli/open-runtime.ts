@@ -15,6 +15,7 @@ export async function openRuntime(file: string, io: Output, logger: Logger): Pro
   } catch (err) {
     if (err instanceof ConfigFileError) io.err(`config: ${err.message}`);
     // ConfigError's message is already `<path>: <what is wrong>`.
+    else if (err instanceof ConfigError && err.problems.length > 1) io.err(`settings invalid (${err.problems.length} problems):\n${err.problems.map((problem) => `  ${problem.message}`).join('\n')}`);
     else if (err instanceof ConfigError) io.err(`settings invalid: ${err.message}`);
     // An adapter's constructor, a custom store: whatever the settings run may throw.
     else io.err(`settings invalid: ${describeError(err)}`);

@@ -1,18 +1,23 @@
-import { ConfigError } from '@koa-mellon/saml';
+import { ConfigError, didYouMean } from '@koa-mellon/saml';
 import { readPem } from '@koa-mellon/web';
 import { IDP_ONLY_SETTINGS, SETTINGS_SCHEMA, type SettingKind, type SettingSpec } from './schema.js';
 import type { MellonSettings } from './types.js';
 
 /**
- * Checks a settings object against the schema at start-up: unknown keys, missing required keys and
- * wrong kinds are `ConfigError`s whose `path` names the key (`identityProviders[1].metadataUrl`).
- * Plain JavaScript callers get the same guarantees TypeScript gives at compile time.
+ * Checks a settings object against the schema at start-up: unknown keys (with a "did you mean"),
+ * missing required keys and wrong kinds are `ConfigError`s whose `path` names the key
+ * (`identityProviders[1].metadataUrl`); every mistake is found in one pass and listed in the
+ * error's `problems`. Plain JavaScript callers get the guarantees TypeScript gives at compile time.
  */
 export function validateSettings(input: unknown): MellonSettings {
-  const settings = validateGenericSettings(input, new Set());
-  const idps = settings['identityProviders'] as unknown[];
-  if (idps.length === 0) throw new ConfigError('identityProviders', 'expected at least one identity provider');
-  idps.forEach((entry, index) => validateIdp(entry, `identityProviders[${index}]`));
+  const problems = new Problems();
+  const settings = validateGenericSettings(input, new Set(), problems);
+  const idps = settings['identityProviders'];
+  if (Array.isArray(idps)) {
+    if (idps.length === 0) problems.add(new ConfigError('identityProviders', 'expected at least one identity provider'));
+    idps.forEach((entry, index) => problems.check(() => validateIdp(entry, `identityProviders[${index}]`)));
+  }
+  problems.throwAny();
   // The checks above make the object conform to MellonSettings key by key.
   return settings as unknown as MellonSettings;
 }
@@ -20,40 +25,68 @@ export function validateSettings(input: unknown): MellonSettings {
 /**
  * The top-level keys of a settings object, except `skip` (which the caller validates): the
  * organizations settings share every key but list organizations instead of identity providers.
+ * With `problems`, mistakes are added there for the caller to throw; otherwise thrown here.
  */
-export function validateGenericSettings(input: unknown, skip: ReadonlySet<string>): Record<string, unknown> {
+export function validateGenericSettings(input: unknown, skip: ReadonlySet<string>, collected?: Problems): Record<string, unknown> {
   const settings = record(input, 'settings');
+  const problems = collected ?? new Problems();
   for (const [key, value] of Object.entries(settings)) {
     if (skip.has(key)) continue;
     if (key === 'clock') {
-      if (typeof value !== 'function') throw new ConfigError(key, 'expected a function returning ms');
+      if (typeof value !== 'function') problems.add(new ConfigError(key, 'expected a function returning ms'));
       continue;
     }
     const spec = (SETTINGS_SCHEMA as Record<string, SettingSpec>)[key];
-    if (!spec || !Object.hasOwn(SETTINGS_SCHEMA, key)) throw new ConfigError(key, 'unknown setting');
-    if (value !== undefined) checkKind(spec.kind, value, key);
+    if (!spec || !Object.hasOwn(SETTINGS_SCHEMA, key)) problems.add(new ConfigError(key, `unknown setting${didYouMean(key, TOP_LEVEL_KEYS)}`));
+    else if (value !== undefined) problems.check(() => checkKind(spec.kind, value, key));
   }
   for (const [key, spec] of Object.entries(SETTINGS_SCHEMA) as [string, SettingSpec][]) {
-    if (spec.required && !skip.has(key) && settings[key] === undefined) throw new ConfigError(key, 'is required');
+    if (spec.required && !skip.has(key) && settings[key] === undefined) problems.add(new ConfigError(key, 'is required'));
   }
   // 0 would refuse every POST before its first byte.
-  if (settings['bodyTimeout'] === 0) throw new ConfigError('bodyTimeout', 'expected a positive number of seconds');
+  if (settings['bodyTimeout'] === 0) problems.add(new ConfigError('bodyTimeout', 'expected a positive number of seconds'));
+  if (!collected) problems.throwAny();
   return settings;
 }
 
-/** One identity provider entry; keys in `own` are the caller's (an organization's slug, name...). */
+/** One identity provider entry; keys in `callerKeys` are the caller's (an organization's slug, name...). */
 export function validateIdp(input: unknown, path: string, callerKeys: ReadonlySet<string> = new Set()): void {
   const idp = record(input, path);
+  const problems = new Problems();
   for (const [key, value] of Object.entries(idp)) {
     if (callerKeys.has(key)) continue;
     const own = Object.hasOwn(IDP_ONLY_SETTINGS, key) ? IDP_ONLY_SETTINGS[key as keyof typeof IDP_ONLY_SETTINGS] : undefined;
     const generic = Object.hasOwn(SETTINGS_SCHEMA, key) ? (SETTINGS_SCHEMA as Record<string, SettingSpec>)[key] : undefined;
     const kind = own?.kind ?? (generic?.perIdp ? generic.kind : undefined);
-    if (!kind) throw new ConfigError(`${path}.${key}`, generic ? 'cannot be set per identity provider' : 'unknown setting');
-    if (value !== undefined) checkKind(kind, value, `${path}.${key}`);
+    if (!kind) problems.add(new ConfigError(`${path}.${key}`, generic ? 'cannot be set per identity provider' : `unknown setting${didYouMean(key, [...PER_IDP_KEYS, ...callerKeys])}`));
+    else if (value !== undefined) problems.check(() => checkKind(kind, value, `${path}.${key}`));
   }
   const sources = ['metadata', 'metadataPath', 'metadataUrl'].filter((key) => idp[key] !== undefined);
-  if (sources.length !== 1) throw new ConfigError(path, 'expected exactly one of metadata, metadataPath, metadataUrl');
+  if (sources.length !== 1) problems.add(new ConfigError(path, 'expected exactly one of metadata, metadataPath, metadataUrl'));
+  problems.throwAny();
+}
+
+const TOP_LEVEL_KEYS = [...Object.keys(SETTINGS_SCHEMA), 'clock'];
+const PER_IDP_KEYS = [...Object.keys(IDP_ONLY_SETTINGS), ...Object.entries(SETTINGS_SCHEMA as Record<string, SettingSpec>).filter(([, spec]) => spec.perIdp).map(([key]) => key)];
+
+/** The mistakes of one validation pass: start-up names all of them at once, not one per restart. */
+export class Problems {
+  readonly #found: ConfigError[] = [];
+  add(problem: ConfigError): void {
+    this.#found.push(problem);
+  }
+  /** Runs `check`, keeping the ConfigErrors it throws (anything else is not a settings mistake). */
+  check(check: () => void): void {
+    try {
+      check();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      this.#found.push(...err.problems);
+    }
+  }
+  throwAny(): void {
+    if (this.#found.length > 0) throw ConfigError.of(this.#found);
+  }
 }
 
 function record(value: unknown, path: string): Record<string, unknown> {

@@ -60,6 +60,19 @@ describe('koa-mellon check', () => {
     expect(result.stderr).to.contain('settings invalid: identityProviders[0].metadataURL: unknown setting').and.not.match(NO_STACK);
   });
 
+  it('lists every settings mistake at once, with a "did you mean" for misspelt keys', async () => {
+    const settings = { ...baseSettings(), MELLON_USERNAME_TEMPLATE: '{nameId}', clockSkew: 'lots', identityProviders: [{ metadata: idpMetadataXml(), wantAssertionSigned: false }, {}] };
+    const result = await runCli(['check', '--config', writeConfig(dir(), settings)], dir());
+    expect(result.code).to.equal(1);
+    expect(result.stderr.split('\n').filter((line) => line.startsWith('  '))).to.deep.equal([
+      '  MELLON_USERNAME_TEMPLATE: unknown setting (did you mean usernameTemplate?)',
+      '  clockSkew: expected a non-negative number of seconds',
+      '  identityProviders[0].wantAssertionSigned: unknown setting (did you mean wantAssertionsSigned?)',
+      '  identityProviders[1]: expected exactly one of metadata, metadataPath, metadataUrl',
+    ]);
+    expect(result.stderr).to.contain('settings invalid (4 problems):').and.not.match(NO_STACK);
+  });
+
   it('exits 1 with METADATA_UNAVAILABLE when the metadata URL refuses connections and nothing is cached', async () => {
     const port = await closedPort();
     const settings = {

@@ -23,6 +23,34 @@ describe('createMellon settings validation', () => {
     mellon.close();
   });
   it('names an unknown key', () => refused({ ...base(), usernameTempalte: 'x' }, 'usernameTempalte'));
+  it('suggests the setting a misspelt key was meant to be (typo, case, django-mellon spelling), and nothing for a stranger', () => {
+    const hint = (key: string) => {
+      try {
+        createMellon({ ...base(), [key]: true } as MellonSettings);
+      } catch (err) {
+        return (err as ConfigError).message;
+      }
+      return 'accepted';
+    };
+    expect(hint('usernameTempalte')).to.equal('usernameTempalte: unknown setting (did you mean usernameTemplate?)');
+    expect(hint('BaseURL')).to.match(/^BaseURL: unknown setting \(did you mean baseUrl\?\)/);
+    expect(hint('MELLON_IDENTITY_PROVIDERS')).to.equal('MELLON_IDENTITY_PROVIDERS: unknown setting (did you mean identityProviders?)');
+    expect(hint('login_redirect_url')).to.equal('login_redirect_url: unknown setting (did you mean loginRedirectUrl?)');
+    expect(hint('colour')).to.equal('colour: unknown setting');
+  });
+  it('finds every mistake in one pass: path names the first, problems lists them all', () => {
+    const settings = { ...base(), provision: 'yes', usernameTempalte: 'x', identityProviders: [{ metadataUrl: 42 }, {}] };
+    try {
+      createMellon(settings as unknown as MellonSettings);
+      expect.fail('accepted');
+    } catch (err) {
+      expect(err).to.be.instanceOf(ConfigError);
+      const error = err as ConfigError;
+      expect(error.path).to.equal('provision');
+      expect(error.problems.map((problem) => problem.path)).to.deep.equal(['provision', 'usernameTempalte', 'identityProviders[0].metadataUrl', 'identityProviders[1]']);
+      expect(error.message).to.match(/^provision: expected a boolean; and 3 more: usernameTempalte: unknown setting .*; identityProviders\[0\]\.metadataUrl: .*; identityProviders\[1\]: expected exactly one of/);
+    }
+  });
   it('names a missing required key', () => refused({ identityProviders: base().identityProviders }, 'baseUrl'));
   it('names a wrong type', () => refused({ ...base(), provision: 'yes' }, 'provision'));
   // What a Keyv looks like to the check (koa-mellon took one before the state port): namespace is a string.
