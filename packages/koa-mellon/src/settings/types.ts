@@ -77,9 +77,11 @@ export interface GenericSettings {
   readonly provision?: boolean;
   readonly usernameTemplate?: string;
   readonly attributeMapping?: Readonly<Record<string, string | readonly string[]>>;
+  readonly attributeMappingDefaults?: boolean;
+  readonly useNameIdForEmail?: boolean;
   readonly superuserMapping?: Readonly<Record<string, string | readonly string[]>>;
   readonly authnClassRef?: readonly string[];
-  readonly groupAttribute?: string;
+  readonly groupAttribute?: string | readonly string[];
   readonly createGroup?: boolean;
   readonly transientFederationAttribute?: string;
   readonly lookupByAttributes?: readonly LookupByAttributeRule[];

@@ -88,6 +88,9 @@ export function checkKind(kind: SettingKind, value: unknown, path: string): void
     case 'strings':
       if (!isStrings(value)) bad('an array of strings');
       return;
+    case 'attributeNames':
+      if (!isString(value) && !(isStrings(value) && value.length > 0)) bad('an attribute name or a non-empty array of them');
+      return;
     case 'pem':
       readPem(value, path);
       return;
