@@ -53,6 +53,8 @@ for (const basePath of ['', '/accounts/sso']) {
         { slug: 'initech', name: 'Initech', metadata, attributeMapping: { displayName: '{attributes[name_id_content]}' } },
         { slug: 'gmail', name: 'Gmail-like', metadata, useNameIdForEmail: true },
         { slug: 'nomail', name: 'No mail', metadata },
+        // The same IdP given by parts instead of metadata, with a next certificate for rollover.
+        { slug: 'parts', name: 'By parts', entityId: `${IDP_ORIGIN}/idp/metadata/`, ssoUrl: `${IDP_ORIGIN}/idp/sso/`, sloUrl: `${IDP_ORIGIN}/idp/slo/`, certificates: [testKeyPair('idp-next').certPem, testKeyPair('idp').certPem] },
       ];
       orgs = createMellonOrganizations({ baseUrl: base, privateKey: testKeyPair('sp').keyPem, publicKeys: [testKeyPair('sp').certPem], organizations });
       const app = new Koa();
@@ -69,7 +71,7 @@ for (const basePath of ['', '/accounts/sso']) {
       await once(server, 'listening');
       browser.map(SP_ORIGIN, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
       const sp = async (slug: string, release: Partial<ServiceProviderSettings<TestUser>>) => ({ metadata: await (await browser.request(orgUrl(slug, 'metadata/'))).text(), ...release });
-      idp = await IdpServer.start(browser, [await sp('contoso', ENTRA_LIKE), await sp('fabrikam', ENTRA_LIKE), await sp('initech', ENTRA_LIKE), await sp('gmail', NAMEID_ONLY), await sp('nomail', NAMEID_ONLY)], { origin: IDP_ORIGIN });
+      idp = await IdpServer.start(browser, [await sp('contoso', ENTRA_LIKE), await sp('fabrikam', ENTRA_LIKE), await sp('initech', ENTRA_LIKE), await sp('gmail', NAMEID_ONLY), await sp('nomail', NAMEID_ONLY), await sp('parts', ENTRA_LIKE)], { origin: IDP_ORIGIN });
     });
     afterEach(async () => {
       orgs.close();
@@ -98,6 +100,12 @@ for (const basePath of ['', '/accounts/sso']) {
 
     it('without useNameIdForEmail the same NameID fills nothing', async () => {
       expect((await loginAt('nomail'))?.fields).to.deep.equal({});
+    });
+
+    it('an organization whose IdP is given by parts (entityId, ssoUrl, sloUrl, certificates) logs users in', async () => {
+      const user = await loginAt('parts');
+      expect(user?.username).to.equal('alice@example.test@parts');
+      expect(user?.fields['email']).to.equal('alice@example.test');
     });
   });
 }

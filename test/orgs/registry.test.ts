@@ -189,6 +189,8 @@ describe('organizations added at run time and the SSRF guard', () => {
       expect(response.status).to.equal(400);
       expect(await response.json()).to.have.property('path', `organization.${key}`);
     }
+    // An IdP given by parts: its certificates as PEM text only, never a path read on the server.
+    await expect(instance.registry.create({ slug: 'acme', name: 'Acme', entityId: IDP_A, ssoUrl: `${IDP_A}/sso`, certificates: ['/etc/ssl/certs/ca-certificates.crt'] })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', 'organization.certificates');
     // As the only metadata source too: the server's files are never read for a registry organization.
     await expect(instance.registry.create({ slug: 'acme', name: 'Acme', metadataPath: '/etc/passwd' })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', 'organization.metadataPath');
     expect(await instance.registry.list()).to.deep.equal([]);

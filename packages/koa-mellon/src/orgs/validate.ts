@@ -59,6 +59,11 @@ export function validateRunTimeOrganization(entry: unknown, path: string): void 
     }
   }
   validateOrganization(entry, path);
+  // readPem would take a string without a PEM header for a file path: never read the server's files.
+  const certificates = (entry as Record<string, unknown>)['certificates'];
+  if (Array.isArray(certificates) && certificates.some((c) => typeof c !== 'string' || !c.includes('-----BEGIN'))) {
+    throw new ConfigError(`${path}.certificates`, 'PEM text only for an organization added at run time (never a file on the server)');
+  }
 }
 
 /**

@@ -128,6 +128,9 @@ export const IDP_ONLY_SETTINGS = {
   metadataUrl: { kind: 'url', mellon: 'METADATA_URL', doc: 'Metadata URL, cached on disk and refreshed in the background.' },
   entityId: { kind: 'string', mellon: 'ENTITY_ID', doc: 'The IdP’s entityID: required with an aggregate, and pinned otherwise.' },
   metadataSigningCertificates: { kind: 'pems', doc: 'Certificates that must have signed the metadata.' },
+  ssoUrl: { kind: 'url', doc: 'The IdP given by parts instead of metadata: its SingleSignOnService URL (HTTP-Redirect and HTTP-POST). Requires `entityId` and `certificates`; no metadata source then.' },
+  sloUrl: { kind: 'url', doc: 'With `ssoUrl`: the IdP’s SingleLogoutService URL (HTTP-Redirect and HTTP-POST). Without it, logout is local only.' },
+  certificates: { kind: 'pems', doc: 'With `ssoUrl`: the IdP’s signing certificates (PEM text or paths); list the next one beside the current one during a rollover, and either verifies.' },
 } as const;
 
 export type IdpOnlyKey = keyof typeof IDP_ONLY_SETTINGS;

@@ -104,6 +104,11 @@ export interface IdentityProviderSettings extends GenericSettings {
   readonly metadataUrl?: string;
   readonly entityId?: string;
   readonly metadataSigningCertificates?: readonly string[];
+  /** The IdP by parts (with `entityId` and `certificates`) instead of metadata. */
+  readonly ssoUrl?: string;
+  readonly sloUrl?: string;
+  /** The IdP's signing certificates, current and next. */
+  readonly certificates?: readonly string[];
 }
 
 /** The MELLON-style settings object of `createMellon`. */
