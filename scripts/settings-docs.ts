@@ -40,7 +40,7 @@ export function renderSettingsDocs(): string {
   for (const [key, spec] of Object.entries(IDP_ONLY_SETTINGS) as [string, { mellon?: string; doc: string }][]) {
     lines.push(`| \`${key}\` | ${spec.mellon ? `\`${spec.mellon}\`` : 'ours'} | ${spec.doc} |`);
   }
-  lines.push('', 'Exactly one of `metadata`, `metadataPath` and `metadataUrl` per entry.', '');
+  lines.push('', 'Exactly one of `metadata`, `metadataPath` and `metadataUrl` per entry, or the IdP by parts: `entityId`, `ssoUrl`, `certificates` and optionally `sloUrl` (a descriptor is generated from them; no metadata source beside them).', '');
   return lines.join('\n');
 }
 

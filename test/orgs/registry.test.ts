@@ -181,14 +181,18 @@ describe('organizations added at run time and the SSRF guard', () => {
     expect(connections).to.equal(0);
   });
 
-  it('the registry and the admin API refuse metadataFile and the guard keys, naming the key', async () => {
+  it('the registry and the admin API refuse metadataPath (a file on the server) and the guard keys, naming the key', async () => {
     const org = { slug: 'acme', name: 'Acme', metadata: IdpServer.metadataFor(IDP_A) };
-    for (const [key, value] of [['metadataFile', '/etc/passwd'], ['metadataUrlGuard', false], ['metadataUrlAllowList', ['10.0.0.0/8']]] as const) {
+    for (const [key, value] of [['metadataPath', '/etc/passwd'], ['metadataUrlGuard', false], ['metadataUrlAllowList', ['10.0.0.0/8']]] as const) {
       await expect(instance.registry.create({ ...org, [key]: value })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', `organization.${key}`);
       const response = await fetch(`${instance.local}/admin/organizations/`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-admin': 'yes' }, body: JSON.stringify({ ...org, [key]: value }) });
       expect(response.status).to.equal(400);
       expect(await response.json()).to.have.property('path', `organization.${key}`);
     }
+    // An IdP given by parts: its certificates as PEM text only, never a path read on the server.
+    await expect(instance.registry.create({ slug: 'acme', name: 'Acme', entityId: IDP_A, ssoUrl: `${IDP_A}/sso`, certificates: ['/etc/ssl/certs/ca-certificates.crt'] })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', 'organization.certificates');
+    // As the only metadata source too: the server's files are never read for a registry organization.
+    await expect(instance.registry.create({ slug: 'acme', name: 'Acme', metadataPath: '/etc/passwd' })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', 'organization.metadataPath');
     expect(await instance.registry.list()).to.deep.equal([]);
   });
 });

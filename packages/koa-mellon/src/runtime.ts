@@ -1,6 +1,7 @@
 import {
   ConfigError,
   createMetadataSource,
+  generateIdpMetadata,
   metadataLogFields,
   getEntity,
   getIdpDescriptor,
@@ -19,7 +20,7 @@ import type { IdentityProviderSettings, Logger, MellonSettings } from './setting
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
 import { createStores, type MellonStores } from './state/stores.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, createStderrLogger, type StateStore } from '@koa-mellon/web';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, createStderrLogger, readPem, type StateStore } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import { createAppKeysCheck } from './router/app-keys.js';
 
@@ -77,6 +78,34 @@ function checkTemplates(effective: EffectiveSettings, entry: IdentityProviderSet
 }
 
 
+/**
+ * The IdP given by parts (entityId, ssoUrl, sloUrl, certificates): its descriptor is generated once here and
+ * then served as inline metadata, so the rest (keys from the descriptor only, the entityID pin) is the
+ * metadata code path. validateIdp made entityId and certificates present.
+ */
+function idpMetadataFromParts(entry: IdentityProviderSettings, path: string): string {
+  const certificates = (entry.certificates ?? []).map((value, i) => readPem(value, `${path}.certificates[${i}]`));
+  try {
+    return generateIdpMetadata({
+      entityId: entry.entityId ?? '',
+      singleSignOnServiceUrl: entry.ssoUrl ?? '',
+      ...(entry.sloUrl !== undefined ? { singleLogoutServiceUrl: entry.sloUrl } : {}),
+      certificates,
+    });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    // The generator names its own options; the user wrote ours.
+    const key = err.path.startsWith('certificates') ? err.path : (PART_KEYS.get(err.path) ?? 'ssoUrl');
+    throw new ConfigError(`${path}.${key}`, err.message.replace(/^[^:]*: /, ''), { cause: err });
+  }
+}
+
+const PART_KEYS = new Map([
+  ['entityId', 'entityId'],
+  ['singleSignOnServiceUrl', 'ssoUrl'],
+  ['singleLogoutServiceUrl', 'sloUrl'],
+]);
+
 export function createRuntime(input: MellonSettings): Runtime {
   const settings = validateSettings(input);
   const base = new URL(settings.baseUrl.endsWith('/') ? settings.baseUrl : `${settings.baseUrl}/`);
@@ -105,8 +134,9 @@ export function createRuntime(input: MellonSettings): Runtime {
     checkTemplates(effective, entry, path);
     const warnings = relaxations(effective);
     if (warnings.length > 0) logger.warn({ idp: index, relaxations: warnings }, 'koa-mellon: security relaxations in force (docs/security.md)');
+    const metadata = entry.ssoUrl !== undefined ? idpMetadataFromParts(entry, path) : entry.metadata;
     const source = createMetadataSource({
-      ...(entry.metadata !== undefined ? { metadata: entry.metadata } : {}),
+      ...(metadata !== undefined ? { metadata } : {}),
       ...(entry.metadataPath !== undefined ? { metadataPath: entry.metadataPath } : {}),
       ...(entry.metadataUrl !== undefined ? { metadataUrl: entry.metadataUrl } : {}),
       ...(entry.metadataSigningCertificates ? { signingCertificates: entry.metadataSigningCertificates } : {}),

@@ -1,9 +1,11 @@
 import { UsernameTakenError } from '../users/errors.js';
 import { provisionAttributes } from './attribute-mapping.js';
+import { mappingWithDefaults } from './attribute-mapping-defaults.js';
 import { federationIdentity, type FederationIdentity } from './federation.js';
 import { provisionGroups } from './group-mapping.js';
 import { lookupByAttributes } from './lookup-by-attributes.js';
 import { USERNAME_TAKEN_MESSAGE } from './messages.js';
+import { withNameIdForEmail } from './name-id-email.js';
 import { singleString } from './read-attributes.js';
 import { provisionSuperuser } from './superuser-mapping.js';
 import { PermissionDenied, type Adapter, type IdpContext, type MellonAttributes, type User } from './types.js';
@@ -15,8 +17,9 @@ export const USERNAME_MAX_LENGTH = 150;
 /**
  * What django-mellon's `mellon.adapters.DefaultAdapter` does, setting by setting (docs/adapters.md):
  * AUTHN_CLASSREF in `authorize`; the federation link, TRANSIENT_FEDERATION_ATTRIBUTE,
- * LOOKUP_BY_ATTRIBUTES, PROVISION, REALM and USERNAME_TEMPLATE in `lookupUser`; ATTRIBUTE_MAPPING,
- * SUPERUSER_MAPPING, GROUP_ATTRIBUTE and CREATE_GROUP in `provision`. Each step is a method a
+ * LOOKUP_BY_ATTRIBUTES, PROVISION, REALM and USERNAME_TEMPLATE in `lookupUser`; ATTRIBUTE_MAPPING
+ * (with our `attributeMappingDefaults` and `useNameIdForEmail`), SUPERUSER_MAPPING, GROUP_ATTRIBUTE and
+ * CREATE_GROUP in `provision`. Each step is a method a
  * subclass may override, like django-mellon's hooks.
  * @example
  * class MyAdapter extends DefaultAdapter {
@@ -97,8 +100,11 @@ export class DefaultAdapter implements Adapter {
     return lookupByAttributes(idp, attributes);
   }
 
+  /** ATTRIBUTE_MAPPING, over the defaults table when `attributeMappingDefaults` is on, then `useNameIdForEmail`. */
   provisionAttributes(user: User, idp: IdpContext, attributes: MellonAttributes): boolean {
-    return provisionAttributes(user, idp.attributeMapping, this.templateValues(idp, attributes), (t) => this.compile(t));
+    const mapping = mappingWithDefaults(idp.attributeMapping, idp.attributeMappingDefaults);
+    const withEmail = idp.useNameIdForEmail ? withNameIdForEmail(mapping, attributes) : mapping;
+    return provisionAttributes(user, withEmail, this.templateValues(idp, attributes), (t) => this.compile(t));
   }
 
   provisionSuperuser(user: User, idp: IdpContext, attributes: MellonAttributes): boolean {

@@ -15,6 +15,7 @@ export {
 } from './types.js';
 export { createAdapterChain, runAdapterChain, type AdapterChain } from './chain.js';
 export { DefaultAdapter, USERNAME_MAX_LENGTH } from './default-adapter.js';
+export { DEFAULT_ATTRIBUTE_CLAIMS, DEFAULT_ATTRIBUTE_MAPPING, DEFAULT_GROUP_ATTRIBUTES, mappingWithDefaults } from './attribute-mapping-defaults.js';
 export { federationIdentity, type FederationIdentity } from './federation.js';
 export { AMBIGUOUS_ACCOUNT_MESSAGE, INACTIVE_ACCOUNT_MESSAGE, NO_ACCOUNT_MESSAGE, USERNAME_TAKEN_MESSAGE } from './messages.js';
 export {

@@ -19,11 +19,16 @@ export interface IdpSettings {
   readonly usernameTemplate: string;
   /** User field → template, or a list of templates tried in order. */
   readonly attributeMapping: Readonly<Record<string, string | readonly string[]>>;
+  /** The built-in table under `attributeMapping` (DEFAULT_ATTRIBUTE_MAPPING; explicit fields win). */
+  readonly attributeMappingDefaults: boolean;
+  /** An emailAddress NameID fills `email` when no e-mail template could be filled. */
+  readonly useNameIdForEmail: boolean;
   /** SAML attribute → values that make the user a superuser (and staff). */
   readonly superuserMapping: Readonly<Record<string, readonly string[]>>;
   /** Accepted AuthnContextClassRef values; empty accepts any. */
   readonly authnClassRef: readonly string[];
-  readonly groupAttribute?: string | undefined;
+  /** One attribute, or several of which the first present is used. */
+  readonly groupAttribute?: string | readonly string[] | undefined;
   readonly createGroup: boolean;
   /** For transient NameIDs: the attribute holding a stable identifier; without it, no login. */
   readonly transientFederationAttribute?: string | undefined;

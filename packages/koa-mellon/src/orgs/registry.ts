@@ -33,7 +33,7 @@ export interface OrganizationRegistry {
  * const orgs = createMellonOrganizations({ ...settings, store, organizations: [], registry });
  *
  * Each call validates the organization as the settings are validated (a `ConfigError` naming the key,
- * under the path `organization`), and refuses `metadataFile` and the SSRF guard keys: a registry
+ * under the path `organization`), and refuses `metadataPath` (a file on the server) and the SSRF guard keys: a registry
  * organization's `metadataUrl` is always fetched through `metadataUrlGuard`.
  */
 export function createOrganizationRegistry(store: StateStore): OrganizationRegistry {

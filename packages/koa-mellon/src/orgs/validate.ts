@@ -51,10 +51,18 @@ export function validateOrganization(entry: unknown, path: string): void {
  * app's own allow-list; never from a file on the server, and it cannot turn the guard off.
  */
 export function validateRunTimeOrganization(entry: unknown, path: string): void {
+  // Before validateOrganization, so that the refusal names the forbidden key whatever else is wrong.
+  if (typeof entry === 'object' && entry !== null) {
+    const org = entry as Record<string, unknown>;
+    for (const key of ['metadataPath', 'metadataUrlGuard', 'metadataUrlAllowList']) {
+      if (org[key] !== undefined) throw new ConfigError(`${path}.${key}`, 'not allowed for an organization added at run time (metadata or metadataUrl only; URLs are always fetched through the SSRF guard)');
+    }
+  }
   validateOrganization(entry, path);
-  const org = entry as Record<string, unknown>;
-  for (const key of ['metadataFile', 'metadataUrlGuard', 'metadataUrlAllowList']) {
-    if (org[key] !== undefined) throw new ConfigError(`${path}.${key}`, 'not allowed for an organization added at run time (metadata or metadataUrl only; URLs are always fetched through the SSRF guard)');
+  // readPem would take a string without a PEM header for a file path: never read the server's files.
+  const certificates = (entry as Record<string, unknown>)['certificates'];
+  if (Array.isArray(certificates) && certificates.some((c) => typeof c !== 'string' || !c.includes('-----BEGIN'))) {
+    throw new ConfigError(`${path}.certificates`, 'PEM text only for an organization added at run time (never a file on the server)');
   }
 }
 

@@ -10,6 +10,7 @@ export type SettingKind =
   | 'seconds'
   | 'bytes'
   | 'strings'
+  | 'attributeNames'
   | 'pem'
   | 'pems'
   | 'privateKeys'
@@ -93,10 +94,12 @@ export const SETTINGS_SCHEMA = {
   realm: generic('string', 'REALM', 'saml', 'The `{realm}` of the username template.'),
   provision: generic('boolean', 'PROVISION', true, 'Create users on first login.'),
   usernameTemplate: generic('string', 'USERNAME_TEMPLATE', '{attributes[name_id_content]}@{realm}', 'Python `str.format` template for new usernames (parsed, never evaluated).'),
-  attributeMapping: generic('templateRecord', 'ATTRIBUTE_MAPPING', {}, 'User field → template (or list of templates tried in order), e.g. `{ email: "{attributes[mail][0]}" }`.'),
+  attributeMapping: generic('templateRecord', 'ATTRIBUTE_MAPPING', {}, 'User field → template (or list of templates tried in order), e.g. `{ email: "{attributes[mail][0]}" }`. With `attributeMappingDefaults`, a field given here replaces the built-in table’s row for that field.'),
+  attributeMappingDefaults: generic('boolean', undefined, true, 'Fill `email`, `firstName`, `lastName`, `displayName` and `preferredUsername` from the claims Entra ID, AD FS, Okta, Google Workspace, Auth0, Keycloak, OneLogin and LDAP / eduPerson IdPs send them under (docs/adapters.md#attribute-mapping-defaults), for fields `attributeMapping` does not name. The first claim present in the table’s order fills the field with its first value. On by default because that is what an SP is expected to do with a customer’s IdP out of the box (django-allauth’s SAML provider always does): these are profile fields, they key no account (the NameID does) and grant nothing; groups are never taken from the table. `false` keeps exactly `attributeMapping` (django-mellon’s behaviour).'),
+  useNameIdForEmail: generic('boolean', undefined, false, 'When the NameID’s format is `emailAddress` and no `email` template could be filled (no e-mail attribute came), the NameID fills the `email` field (Google Workspace sends the address only as the NameID).'),
   superuserMapping: generic('stringsRecord', 'SUPERUSER_MAPPING', {}, 'SAML attribute → values that make the user superuser and staff.'),
   authnClassRef: generic('strings', 'AUTHN_CLASSREF', [], 'AuthnContextClassRefs requested and required; empty accepts any.'),
-  groupAttribute: generic('string', 'GROUP_ATTRIBUTE', undefined, 'SAML attribute whose values are the user’s groups.'),
+  groupAttribute: generic('attributeNames', 'GROUP_ATTRIBUTE', undefined, 'SAML attribute whose values are the user’s groups; or a list of attribute names, of which the first present is used (`DEFAULT_GROUP_ATTRIBUTES`: the common group claims, docs/adapters.md#attribute-mapping-defaults).'),
   createGroup: generic('boolean', 'CREATE_GROUP', true, 'Create groups named by `groupAttribute` that do not exist.'),
   transientFederationAttribute: generic('string', 'TRANSIENT_FEDERATION_ATTRIBUTE', undefined, 'The attribute that identifies the user when the NameID is transient, or absent (ADFS without a NameID claim rule). Without it, such logins are refused (NAMEID_MISSING when there is no NameID).'),
   lookupByAttributes: generic('lookupRules', 'LOOKUP_BY_ATTRIBUTES', [], 'Link existing users: `[{ userField, samlAttribute, ignoreCase }]`, OR across rules; more than one match refuses.'),
@@ -125,6 +128,9 @@ export const IDP_ONLY_SETTINGS = {
   metadataUrl: { kind: 'url', mellon: 'METADATA_URL', doc: 'Metadata URL, cached on disk and refreshed in the background.' },
   entityId: { kind: 'string', mellon: 'ENTITY_ID', doc: 'The IdP’s entityID: required with an aggregate, and pinned otherwise.' },
   metadataSigningCertificates: { kind: 'pems', doc: 'Certificates that must have signed the metadata.' },
+  ssoUrl: { kind: 'url', doc: 'The IdP given by parts instead of metadata: its SingleSignOnService URL (HTTP-Redirect and HTTP-POST). Requires `entityId` and `certificates`; no metadata source then.' },
+  sloUrl: { kind: 'url', doc: 'With `ssoUrl`: the IdP’s SingleLogoutService URL (HTTP-Redirect and HTTP-POST). Without it, logout is local only.' },
+  certificates: { kind: 'pems', doc: 'With `ssoUrl`: the IdP’s signing certificates (PEM text or paths); list the next one beside the current one during a rollover, and either verifies.' },
 } as const;
 
 export type IdpOnlyKey = keyof typeof IDP_ONLY_SETTINGS;

@@ -77,9 +77,11 @@ export interface GenericSettings {
   readonly provision?: boolean;
   readonly usernameTemplate?: string;
   readonly attributeMapping?: Readonly<Record<string, string | readonly string[]>>;
+  readonly attributeMappingDefaults?: boolean;
+  readonly useNameIdForEmail?: boolean;
   readonly superuserMapping?: Readonly<Record<string, string | readonly string[]>>;
   readonly authnClassRef?: readonly string[];
-  readonly groupAttribute?: string;
+  readonly groupAttribute?: string | readonly string[];
   readonly createGroup?: boolean;
   readonly transientFederationAttribute?: string;
   readonly lookupByAttributes?: readonly LookupByAttributeRule[];
@@ -102,6 +104,11 @@ export interface IdentityProviderSettings extends GenericSettings {
   readonly metadataUrl?: string;
   readonly entityId?: string;
   readonly metadataSigningCertificates?: readonly string[];
+  /** The IdP by parts (with `entityId` and `certificates`) instead of metadata. */
+  readonly ssoUrl?: string;
+  readonly sloUrl?: string;
+  /** The IdP's signing certificates, current and next. */
+  readonly certificates?: readonly string[];
 }
 
 /** The MELLON-style settings object of `createMellon`. */

@@ -61,9 +61,22 @@ export function validateIdp(input: unknown, path: string, callerKeys: ReadonlySe
     if (!kind) problems.add(new ConfigError(`${path}.${key}`, generic ? 'cannot be set per identity provider' : `unknown setting${didYouMean(key, [...PER_IDP_KEYS, ...callerKeys])}`));
     else if (value !== undefined) problems.check(() => checkKind(kind, value, `${path}.${key}`));
   }
+  const parts = ['ssoUrl', 'sloUrl', 'certificates'].filter((key) => idp[key] !== undefined);
   const sources = ['metadata', 'metadataPath', 'metadataUrl'].filter((key) => idp[key] !== undefined);
-  if (sources.length !== 1) problems.add(new ConfigError(path, 'expected exactly one of metadata, metadataPath, metadataUrl'));
+  if (parts.length > 0) problems.check(() => validateIdpParts(idp, path, sources));
+  else if (sources.length !== 1) problems.add(new ConfigError(path, 'expected exactly one of metadata, metadataPath, metadataUrl (or the IdP by parts: entityId, ssoUrl, certificates)'));
   problems.throwAny();
+}
+
+/** The IdP given by parts: entityId, ssoUrl and at least one certificate, and no metadata source beside them. */
+function validateIdpParts(idp: Record<string, unknown>, path: string, sources: readonly string[]): void {
+  const [source] = sources;
+  if (source !== undefined) throw new ConfigError(`${path}.${source}`, 'the IdP is given by parts (ssoUrl, sloUrl, certificates): no metadata source beside them');
+  if (idp['metadataSigningCertificates'] !== undefined) throw new ConfigError(`${path}.metadataSigningCertificates`, 'there is no metadata to verify when the IdP is given by parts');
+  if (typeof idp['entityId'] !== 'string' || idp['entityId'] === '') throw new ConfigError(`${path}.entityId`, 'is required with ssoUrl: the IdP’s entityID');
+  if (idp['ssoUrl'] === undefined) throw new ConfigError(`${path}.ssoUrl`, 'is required with sloUrl or certificates: the IdP’s SingleSignOnService URL');
+  const certificates = idp['certificates'];
+  if (!Array.isArray(certificates) || certificates.length === 0) throw new ConfigError(`${path}.certificates`, 'is required with ssoUrl: at least one IdP signing certificate');
 }
 
 const TOP_LEVEL_KEYS = [...Object.keys(SETTINGS_SCHEMA), 'clock'];
@@ -120,6 +133,9 @@ export function checkKind(kind: SettingKind, value: unknown, path: string): void
       return;
     case 'strings':
       if (!isStrings(value)) bad('an array of strings');
+      return;
+    case 'attributeNames':
+      if (!isString(value) && !(isStrings(value) && value.length > 0)) bad('an attribute name or a non-empty array of them');
       return;
     case 'pem':
       readPem(value, path);

@@ -4,13 +4,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LowercaseUsernames } from '../../../../docs/examples/adapter-lowercase-username.js';
+import { customerIdp } from '../../../../docs/examples/adapter-mapping-defaults.js';
 import { adapters, OnlyStaff } from '../../../../docs/examples/adapter-only-staff.js';
 import { createAccountsUserStore, type Account, type AccountsDb } from '../../../../docs/examples/adapter-user-store.js';
+import { DEFAULT_ATTRIBUTE_CLAIMS, DEFAULT_GROUP_ATTRIBUTES } from '../../src/adapters/attribute-mapping-defaults.js';
 import { createAdapterChain, runAdapterChain } from '../../src/adapters/chain.js';
 import { DefaultAdapter } from '../../src/adapters/default-adapter.js';
 import { AMBIGUOUS_ACCOUNT_MESSAGE, USERNAME_TAKEN_MESSAGE } from '../../src/adapters/messages.js';
 import { PermissionDenied } from '../../src/adapters/types.js';
-import { ISSUER, idpContext, samlAttributes } from './helpers.js';
+import { ISSUER, idpContext, memoryUsers, samlAttributes } from './helpers.js';
+import { NAMEID_FORMAT } from '@koa-mellon/saml';
 
 use(chaiAsPromised);
 
@@ -119,5 +122,37 @@ describe('docs/adapters.md examples', () => {
     it('finds nobody by a field it does not map', async () => {
       expect(await createAccountsUserStore(memoryDb()).findByField('phone', '123')).to.deep.equal([]);
     });
+  });
+
+  describe('adapter-mapping-defaults.ts', () => {
+    const { metadataUrl: _url, ...settings } = customerIdp;
+    const idp = (users = memoryUsers()) => idpContext({ ...settings, attributeMappingDefaults: true }, users);
+
+    it('takes profile fields from the table, its own displayName row, the NameID as e-mail, and only existing groups', async () => {
+      const users = memoryUsers();
+      await users.createGroup('Engineering');
+      const google = samlAttributes({ firstName: ['Erin'], lastName: ['Hannon'], department: ['Sales'], groups: ['Engineering', 'Everyone'] }, { name_id_content: 'erin@example.org', name_id_format: NAMEID_FORMAT.emailAddress });
+      const user = await runAdapterChain(createAdapterChain([DefaultAdapter]), idp(users), google);
+      expect(user.fields).to.deep.equal({ email: 'erin@example.org', firstName: 'Erin', lastName: 'Hannon', displayName: 'erin@example.org', department: 'Sales' });
+      expect(user.groups).to.deep.equal(['Engineering']);
+    });
+  });
+});
+
+describe('docs/adapters.md#attribute-mapping-defaults table', () => {
+  const doc = readFileSync(join(ROOT, 'docs', 'adapters.md'), 'utf8');
+  /** The claims of the row whose first cell starts with `label`, in the order written. */
+  const row = (label: string): string[] => {
+    const line = doc.split('\n').find((l) => l.startsWith(`| ${label}`)) ?? '';
+    const claims = line.split(' | ')[1] ?? '';
+    return [...claims.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string);
+  };
+
+  it('lists exactly DEFAULT_ATTRIBUTE_CLAIMS, field by field, in order', () => {
+    for (const [field, claims] of Object.entries(DEFAULT_ATTRIBUTE_CLAIMS)) expect(row(`\`${field}\``), field).to.deep.equal([...claims]);
+  });
+
+  it('lists exactly DEFAULT_GROUP_ATTRIBUTES, in order', () => {
+    expect(row('*groups*')).to.deep.equal([...DEFAULT_GROUP_ATTRIBUTES]);
   });
 });

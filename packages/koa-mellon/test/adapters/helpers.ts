@@ -14,6 +14,8 @@ export const DEFAULT_SETTINGS: IdpSettings = {
   provision: true,
   usernameTemplate: '{attributes[name_id_content]}@{realm}',
   attributeMapping: {},
+  attributeMappingDefaults: false,
+  useNameIdForEmail: false,
   superuserMapping: {},
   authnClassRef: [],
   groupAttribute: undefined,

@@ -68,7 +68,7 @@ describe('koa-mellon check', () => {
       '  MELLON_USERNAME_TEMPLATE: unknown setting (did you mean usernameTemplate?)',
       '  clockSkew: expected a non-negative number of seconds',
       '  identityProviders[0].wantAssertionSigned: unknown setting (did you mean wantAssertionsSigned?)',
-      '  identityProviders[1]: expected exactly one of metadata, metadataPath, metadataUrl',
+      '  identityProviders[1]: expected exactly one of metadata, metadataPath, metadataUrl (or the IdP by parts: entityId, ssoUrl, certificates)',
     ]);
     expect(result.stderr).to.contain('settings invalid (4 problems):').and.not.match(NO_STACK);
   });

@@ -75,6 +75,8 @@ function adapterContext(rt: Runtime, idp: ResolvedIdp, entityId: string) {
     provision: s.provision,
     usernameTemplate: s.usernameTemplate,
     attributeMapping: s.attributeMapping,
+    attributeMappingDefaults: s.attributeMappingDefaults,
+    useNameIdForEmail: s.useNameIdForEmail,
     superuserMapping: Object.fromEntries(Object.entries(s.superuserMapping).map(([k, v]) => [k, typeof v === 'string' ? [v] : v])),
     authnClassRef: s.authnClassRef,
     groupAttribute: s.groupAttribute,
