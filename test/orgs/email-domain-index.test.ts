@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { createMemoryStore, createOrganizationRegistry, type OrganizationSettings, type StateNamespace, type StateStore } from 'koa-mellon';
+import { createMemoryStore, createOrganizationRegistry, type OrganizationSettings, type StateStore } from 'koa-mellon';
+import type { StateNamespace } from '@koa-mellon/web';
 import { IdpServer } from '../../packages/idp/test/helpers/world.js';
 import { SHARED_BACKENDS, type SharedStateServer } from '../helpers/shared-state.js';
 
