@@ -12,7 +12,7 @@ export function createApp(settings: MellonOrganizationsSettings): { app: Koa; or
   app.keys = [process.env['COOKIE_SECRET'] ?? 'change-me'];
   app.proxy = true; // behind a TLS-terminating proxy: trust X-Forwarded-Proto for Secure cookies
   app.use(orgs.middleware()); // ctx.state.user, whichever organization it signed in at
-  app.use(orgs.routes()); // {base}/{slug}/login/, logout/, metadata/
+  app.use(orgs.routes()); // {base}/{slug}/login/, logout/, metadata/, and {base}/login/ (finds the organization)
   app.use(async (ctx) => {
     if (ctx.path !== '/') return;
     ctx.body = ctx.state.user ? `Hello ${ctx.state.user.username} (${ctx.state.user.fields['email'] ?? 'no e-mail'})` : 'Hello, stranger';

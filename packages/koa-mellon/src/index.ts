@@ -12,7 +12,7 @@
  */
 import type { Context, Middleware } from 'koa';
 import { requireLoginMiddleware, sessionMiddleware, type RequireLoginOptions } from './koa/context.js';
-import { createRuntime, type Runtime } from './runtime.js';
+import { createRuntime, withRuntime, type Runtime } from './runtime.js';
 import { createRoutes, type MellonRoutes } from './router/routes.js';
 import { startLogout } from './router/logout.js';
 import { routerPrefix, safeNext, type RoutesOptions } from '@koa-mellon/web';
@@ -62,14 +62,14 @@ export function createMellon(settings: MellonSettings): Mellon {
     if (!router) routers.set(prefix, (router = createRoutes(rt, { prefix })));
     return router;
   };
-  return {
+  return withRuntime(rt, {
     urls: rt.urls,
     middleware: () => sessionMiddleware(rt),
     requireLogin: (options) => requireLoginMiddleware(rt, options),
     routes,
     startLogout: (ctx, saml, next) => startLogout(ctx, rt, safeNext(next, rt.settings.loginRedirectUrl ?? '/'), saml),
     close: () => rt.close(),
-  };
+  });
 }
 
 export type { RequireLoginOptions } from './koa/context.js';

@@ -202,3 +202,18 @@ export function createRuntime(input: MellonSettings): Runtime {
 export function createUserMemoryStore(): StateStore {
   return createMemoryStore({ maxEntries: Number.MAX_SAFE_INTEGER, sweepIntervalMs: 60 * 60 * 1000 });
 }
+
+// Which runtime a Mellon was built on, for the code of this package that serves several SPs
+// (organizations reading an IdP's mdui for the chooser) without widening the public interface.
+const runtimes = new WeakMap<object, Runtime>();
+
+/** Records `rt` as the runtime of `mellon`, and returns `mellon`. */
+export function withRuntime<T extends object>(rt: Runtime, mellon: T): T {
+  runtimes.set(mellon, rt);
+  return mellon;
+}
+
+/** The runtime `mellon` was built on (every Mellon made by createMellon has one). */
+export function runtimeOf(mellon: object): Runtime | undefined {
+  return runtimes.get(mellon);
+}

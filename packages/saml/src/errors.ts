@@ -366,9 +366,9 @@ export const ERROR_CODES = {
     fix: 'Read the CSRF cookie again after each sign-in and refresh.',
   },
   CSRF_CROSS_SITE: {
-    meaning: 'A cookie-authenticated state-changing request came from another site (`Sec-Fetch-Site`, or `Origin`/`Referer` when that is absent).',
-    cause: 'A cross-site request forgery attempt, or a front end served from an origin not listed in `allowedOrigins`.',
-    fix: 'Serve the front end from the API’s origin, or list its origin; otherwise use the code handoff with bearer tokens.',
+    meaning: 'A cookie-authenticated state-changing request (JWT bridge), or a post of the identity-first login form (organizations), came from another site (`Sec-Fetch-Site`, or `Origin`/`Referer` when that is absent).',
+    cause: 'A cross-site request forgery attempt, or a front end served from an origin not listed in `allowedOrigins`; for the login form, a page of another origin posting to `{base}/login/`.',
+    fix: 'Serve the front end from the API’s origin, or list its origin; otherwise use the code handoff with bearer tokens. Link to `{base}/login/` (or `?org=<slug>`) instead of posting to it from another site.',
   },
   CODE_INVALID: {
     meaning: 'The authorization code is unknown, expired, already used, or was issued to another client or redirect URI.',

@@ -33,3 +33,4 @@ export { ClientAbortError, logUnexpected } from './http/client-abort.js';
 export { renderError } from './pages/error-page.js';
 export { httpStatusOf } from './pages/http-status.js';
 export { readPem } from './keys.js';
+export { renderOrganizationPage, type OrganizationPage, type OrganizationFormPage, type OrganizationChooserPage, type OrganizationChoice, type OrganizationFormNotice } from './pages/organization-pages.js';

@@ -30,6 +30,8 @@ export function publicMessage(code: MellonErrorCode): string {
       return 'This organization is not known to this application.';
     case 'ORGANIZATION_DISABLED':
       return 'Sign-in for this organization is disabled. Please contact your administrator.';
+    case 'CSRF_CROSS_SITE':
+      return 'This sign-in form must be sent from this site. Please open the sign-in page and try again.';
     case 'ENTITY_NOT_FOUND':
       return 'This identity provider is not known to this application.';
     case 'CONFIG_INVALID':

@@ -1,6 +1,6 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { ConfigError, MellonError, systemClock, type MellonErrorCode } from '@koa-mellon/saml';
-import { createMemoryStore, createStderrLogger, renderError, type StateStore } from '@koa-mellon/web';
+import { createMemoryStore, createStderrLogger, DEFAULT_BODY_TIMEOUT_SECONDS, renderError, type StateStore } from '@koa-mellon/web';
 import { createStateUserStore } from '../adapters/index.js';
 import type { User } from '../adapters/types.js';
 import { continueUrl } from '../errors/continue-url.js';
@@ -10,6 +10,7 @@ import { createAppKeysCheck } from '../router/app-keys.js';
 import { createUserMemoryStore } from '../runtime.js';
 import { SessionManager } from '../session/sessions.js';
 import { createStores } from '../state/stores.js';
+import { createOrganizationFinder } from './find/index.js';
 import { scopeFederation } from './scoped-users.js';
 import { ORGANIZATION_KEYS, type MellonOrganizationsSettings, type OrganizationSettings } from './types.js';
 import { checkEmailLinking, validateOrganizationsSettings, validateRunTimeOrganization } from './validate.js';
@@ -23,7 +24,11 @@ export interface ServedOrganization {
 export interface MellonOrganizations {
   /** Loads the session (`ctx.state.user`, `ctx.state.mellon`) whichever organization it came from. */
   middleware(): Middleware;
-  /** `{base}/:org/login/`, `login/finish/`, `logout/` and `metadata/` of every organization. */
+  /**
+   * `{base}/:org/login/`, `login/finish/`, `logout/` and `metadata/` of every organization, and
+   * `{base}/login/`: `?org=<slug>` (or `?idp_hint=`) to that organization's login, else the
+   * identity-first page (e-mail domain → organization, a chooser when several share the domain).
+   */
   routes(): Middleware;
   /** The organization served under `slug` (from the settings, else the registry), enabled or not. */
   get(slug: string): Promise<ServedOrganization | undefined>;
@@ -130,6 +135,21 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
   const route = /^([a-z0-9-]{1,64})\/(?:login\/|login\/finish\/|logout\/|metadata\/)$/;
   const fallback = shared.errorUrl ?? shared.loginRedirectUrl ?? '/';
   const redirectAfter = shared.errorRedirectAfterTimeout ?? 120;
+  const refuse = (ctx: Context, code: MellonErrorCode, slug?: string) => {
+    logger.warn({ code, ...(slug !== undefined ? { org: slug } : {}) }, 'koa-mellon: refused');
+    renderError(ctx, code, { continueUrl: continueUrl(ctx, fallback), redirectAfter, message: publicMessage(code) });
+  };
+  // {base}/login/: the org hint, the identity-first form and the chooser (find/index.ts).
+  const findOrganization = createOrganizationFinder({
+    base,
+    organizations,
+    registry,
+    find,
+    refuse,
+    fallbackNext: shared.loginRedirectUrl ?? '/',
+    bodyTimeoutMs: (shared.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
+    logger,
+  });
 
   return {
     middleware: () => async (ctx, next) => {
@@ -148,6 +168,7 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
       await next();
     },
     routes: () => async (ctx, next) => {
+      if (ctx.path === `${prefix}login/` && ['GET', 'HEAD', 'POST'].includes(ctx.method)) return findOrganization(ctx);
       const match = ctx.path.startsWith(prefix) ? route.exec(ctx.path.slice(prefix.length)) : null;
       const slug = match?.[1];
       if (slug === undefined) return next();
@@ -161,11 +182,7 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
         logger.error({ code: err.code, org: slug, cause: err.cause instanceof Error ? err.cause.message : undefined }, 'koa-mellon: organization unavailable');
         refusal = err.code;
       }
-      if (refusal || !org) {
-        logger.warn({ code: refusal, org: slug }, 'koa-mellon: refused');
-        renderError(ctx, refusal ?? 'ORGANIZATION_UNKNOWN', { continueUrl: continueUrl(ctx, fallback), redirectAfter, message: publicMessage(refusal ?? 'ORGANIZATION_UNKNOWN') });
-        return;
-      }
+      if (refusal || !org) return refuse(ctx, refusal ?? 'ORGANIZATION_UNKNOWN', slug);
       // The organization's own router (prefix {base}/{slug}) answers; its errors are its pages.
       const routes = org.mellon.routes();
       // @koa/router's middleware sets ctx.params and ctx.router itself before any route reads them.

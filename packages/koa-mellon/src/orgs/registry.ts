@@ -5,6 +5,8 @@ import { validateRunTimeOrganization } from './validate.js';
 const CHANGED = 'changed';
 const SLUGS = 'slugs';
 const key = (slug: string) => `org:${slug}`;
+const domainKey = (domain: string) => `domain:${domain}`;
+const domainsOf = (org: OrganizationSettings | undefined): readonly string[] => org?.emailDomains ?? [];
 
 /**
  * Organizations kept in the state store (memory, Redis, PostgreSQL), editable while the app runs.
@@ -21,6 +23,11 @@ export interface OrganizationRegistry {
   disable(slug: string): Promise<boolean>;
   delete(slug: string): Promise<void>;
   list(): Promise<OrganizationSettings[]>;
+  /**
+   * The organizations (enabled or not) whose `emailDomains` include `domain`, sorted by slug: one
+   * index read and one read per match, however many organizations the registry holds.
+   */
+  findByEmailDomain(domain: string): Promise<OrganizationSettings[]>;
   /** Calls `handler` with the slug of every change, made on any instance. Resolves to the unsubscribe. */
   onChange(handler: (slug: string) => void): Promise<() => Promise<void>>;
 }
@@ -40,10 +47,24 @@ export function createOrganizationRegistry(store: StateStore): OrganizationRegis
   const ns: StateNamespace = store.namespace('organizations');
   const changed = (slug: string) => ns.publish(CHANGED, slug);
   const get = (slug: string) => ns.get<OrganizationSettings>(key(slug));
+  // The domain -> slugs index. Adds follow the write; a removal is checked against the stored
+  // organization afterwards and undone if a concurrent write (another instance) put the domain
+  // back, so a domain an organization has is never missing. Lookups read each match back, so a
+  // member left over by a failure in between is filtered out, never served.
+  const indexDomains = async (slug: string, before: readonly string[], after: readonly string[]) => {
+    for (const domain of after) await ns.indexAdd(domainKey(domain), slug, MAX_TTL_MS);
+    const dropped = before.filter((domain) => !after.includes(domain));
+    for (const domain of dropped) await ns.indexRemove(domainKey(domain), slug);
+    if (dropped.length === 0) return;
+    const now = domainsOf(await get(slug));
+    for (const domain of dropped) if (now.includes(domain)) await ns.indexAdd(domainKey(domain), slug, MAX_TTL_MS);
+  };
   const replace = async (org: OrganizationSettings): Promise<boolean> => {
     validateRunTimeOrganization(org, 'organization');
-    if (!(await get(org.slug))) return false;
+    const before = await get(org.slug);
+    if (!before) return false;
     await ns.set(key(org.slug), org, MAX_TTL_MS);
+    await indexDomains(org.slug, domainsOf(before), domainsOf(org));
     await changed(org.slug);
     return true;
   };
@@ -52,6 +73,7 @@ export function createOrganizationRegistry(store: StateStore): OrganizationRegis
       validateRunTimeOrganization(org, 'organization');
       if (!(await ns.setIfAbsent(key(org.slug), org, MAX_TTL_MS))) return false;
       await ns.indexAdd(SLUGS, org.slug, MAX_TTL_MS);
+      await indexDomains(org.slug, [], domainsOf(org));
       await changed(org.slug);
       return true;
     },
@@ -62,13 +84,20 @@ export function createOrganizationRegistry(store: StateStore): OrganizationRegis
       return org ? replace({ ...org, enabled: false }) : false;
     },
     async delete(slug) {
+      const before = await get(slug);
       await ns.delete(key(slug));
       await ns.indexRemove(SLUGS, slug);
+      await indexDomains(slug, domainsOf(before), []);
       await changed(slug);
     },
     async list() {
       const orgs = await Promise.all((await ns.indexMembers(SLUGS)).sort().map(get));
       return orgs.filter((org): org is OrganizationSettings => org !== undefined);
+    },
+    async findByEmailDomain(domain) {
+      const slugs = (await ns.indexMembers(domainKey(domain))).sort();
+      const orgs = await Promise.all(slugs.map(get));
+      return orgs.filter((org): org is OrganizationSettings => org !== undefined && domainsOf(org).includes(domain));
     },
     onChange: (handler) => ns.subscribe(CHANGED, handler),
   };
