@@ -1,7 +1,8 @@
 /**
  * koa-mellon's demo, on embedded defaults: `npm run demo`. In one process on 127.0.0.1: an IdP
  * (@koa-mellon/idp) with a login form and two users, "Acme App" and "Stats" (two koa-mellon SPs),
- * and "Acme SPA", a static single-page app signing in through "Acme API" (an SP with the JWT bridge).
+ * and "Acme SPA", a static single-page app signing in through "Acme API" (an SP with the JWT bridge,
+ * and an IdP that logs the SPA's user in to Stats from a one-time launch link).
  * Keys are made on first run in .demo-data/ (git-ignored); metadata is exchanged over the metadata
  * URLs; REDIS_URL or DATABASE_URL switches every store to Redis or PostgreSQL.
  */

@@ -45,7 +45,8 @@ function tokenUser(claims: AccessTokenClaims | undefined): TokenUser | undefined
 /**
  * "Acme API": the server side of the SPA. A koa-mellon SP whose logins end in tokens (the JWT
  * bridge's hooks), the bridge's routes under /jwt, and a JSON API under /api behind
- * `bridge.authenticate()`. The SPA lives on another origin, so tokens reach it by the code
+ * `bridge.authenticate()`, and an IdP under /idp that logs the token's user in to Stats from a
+ * one-time launch link (the SPA's Statistics button). The SPA lives on another origin, so tokens reach it by the code
  * handoff with PKCE (docs/jwt.md): cookie mode is for a same-site front end over https.
  */
 export async function createSpaApi(options: SpaApiOptions): Promise<{ app: Koa; mellon: Mellon; bridge: JwtBridge; idp: Idp }> {
@@ -76,7 +77,8 @@ export async function createSpaApi(options: SpaApiOptions): Promise<{ app: Koa; 
     baseUrl: idpBase,
     ...demoKeyPair(options.dataDir, 'api-idp'),
     secret: 'koa-mellon demo: Acme API IdP pairwise NameID secret, not for production',
-    serviceProviders: [{ metadataUrl: options.statsMetadataUrl, nameIdFormat: 'persistent', allowIdpInitiated: true, attributes: { mail: 'email', displayName: 'name', groups: 'groups' } }],
+    // No consent page: it would ask `authenticate` again on its answer, when the link is spent.
+    serviceProviders: [{ metadataUrl: options.statsMetadataUrl, askConsent: false, nameIdFormat: 'persistent', allowIdpInitiated: true, attributes: { mail: 'email', displayName: 'name', groups: 'groups' } }],
     authenticate: async (ctx) => tokenUser((await bridge.redeemLaunch(ctx)) ?? (await bridge.identify(ctx))),
     // Nobody: sign in at the SPA first (its Statistics button makes the link).
     loginUrl: spaCallback(options.spaOrigin),
@@ -111,7 +113,7 @@ export async function createSpaApi(options: SpaApiOptions): Promise<{ app: Koa; 
       else await next();
     },
   });
-  // /jwt/authorize, /jwt/token, /jwt/logout, /jwt/logout/saml, /jwt/jwks (and refresh, unused here).
+  // /jwt/authorize, /jwt/token, /jwt/launch, /jwt/logout, /jwt/logout/saml, /jwt/jwks (and refresh, unused here).
   sp.app.use(bridge.routes());
   // /idp/sso/init/, /idp/slo/, /idp/metadata/ ...
   sp.app.use(idp.routes());
@@ -120,7 +122,7 @@ export async function createSpaApi(options: SpaApiOptions): Promise<{ app: Koa; 
 }
 
 /**
- * CORS for /api/ (the bridge answers it itself on /jwt/token and /jwt/logout): only the SPA's
+ * CORS for /api/ (the bridge answers it itself on /jwt/token, /jwt/logout and /jwt/launch): only the SPA's
  * origin, no credentials (the SPA sends `Authorization: Bearer`, never cookies). True when a
  * preflight was answered.
  */
