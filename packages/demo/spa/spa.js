@@ -121,8 +121,8 @@ const params = new URLSearchParams(location.search);
 if (params.has('code')) await finishSignIn(params);
 else if (params.has('signed-out')) {
   history.replaceState(null, '', '/');
-  $('status').textContent = 'Signed out everywhere: the tokens are revoked and the IdP session ended.';
+  $('status').textContent = 'Signed out everywhere: the tokens are revoked and both IdP sessions ended (Stats too).';
   log('Back from the SAML single logout.');
 } else if (params.has('error')) log(`The sign-in did not complete: ${params.get('error')}.`);
 show();
-if (params.has('signed-out')) $('status').textContent = 'Signed out everywhere: the tokens are revoked and the IdP session ended.';
+if (params.has('signed-out')) $('status').textContent = 'Signed out everywhere: the tokens are revoked and both IdP sessions ended (Stats too).';

@@ -82,6 +82,10 @@ export async function createSpaApi(options: SpaApiOptions): Promise<{ app: Koa; 
     authenticate: async (ctx) => tokenUser((await bridge.redeemLaunch(ctx)) ?? (await bridge.identify(ctx))),
     // Nobody: sign in at the SPA first (its Statistics button makes the link).
     loginUrl: spaCallback(options.spaOrigin),
+    // A refused launch link's page continues to the SPA, where a new one is a click away.
+    errorUrl: spaCallback(options.spaOrigin),
+    // Stats' sign-in page lists two IdPs: this name tells them apart.
+    organization: { names: [{ lang: 'en', value: 'Acme API' }], displayNames: [{ lang: 'en', value: 'Acme (through Acme API)' }], urls: [{ lang: 'en', value: `${options.origin}/` }] },
     metadataCacheDir: `${options.dataDir}/cache`,
     cookie: { name: 'api-idp.sid' },
     logger: demoLogger('api-idp', options.debug),
