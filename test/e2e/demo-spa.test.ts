@@ -1,7 +1,8 @@
 // The demo's single-page app (`npm run demo`, Acme SPA) in headless Chromium: SAML login through
 // the JWT bridge's code handoff with PKCE, an API call with the access token, a refresh, then
-// "Sign out everywhere" (tokens revoked, SAML single logout), after which the API refuses the old
-// token.
+// "Statistics" (a one-time launch link: Acme API's IdP logs the user in to Stats, IdP-initiated),
+// "Sign out everywhere" (tokens revoked, SAML single logout at both IdPs, Stats included), after
+// which the API refuses the old token.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -62,7 +63,7 @@ describe('the demo SPA (Acme SPA on the JWT bridge) in Chromium', function () {
     expect(output).to.include(`Acme SPA   ${url('SPA_PORT')}`);
   });
 
-  it('signs in through SAML (code + PKCE), calls the API, refreshes, signs out everywhere; the old token is refused', async () => {
+  it('signs in through SAML (code + PKCE), calls the API, refreshes, opens Statistics, signs out everywhere; the old token is refused', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     const tokens: string[] = [];
@@ -99,9 +100,21 @@ describe('the demo SPA (Acme SPA on the JWT bridge) in Chromium', function () {
     await page.waitForFunction(() => (document.getElementById('log')?.textContent?.match(/HTTP 200/g) ?? []).length === 2);
     await screenshot(page, 'demo-spa-4-refreshed');
 
+    // Statistics: a one-time launch link to Acme API's IdP logs alice in to Stats, no password.
+    const [stats] = await Promise.all([context.waitForEvent('page'), page.click('#statistics')]);
+    await stats.waitForURL(url('STATS_PORT'));
+    expect(await stats.textContent('#hello')).to.equal('Statistics for Alice Liddell: 42 reports this week.');
+    await screenshot(stats, 'demo-spa-5-stats');
+    await screenshot(page, 'demo-spa-6-launched');
+    const launch = (await page.textContent('#log')) ?? '';
+    expect(launch).to.include('one-time launch link');
+
     await Promise.all([page.waitForURL(url('SPA_PORT')), page.click('#sign-out')]);
     await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('Signed out everywhere'));
-    await screenshot(page, 'demo-spa-5-signed-out');
+    await screenshot(page, 'demo-spa-7-signed-out');
+    // Acme API's IdP ran single logout too: Stats is signed out.
+    await stats.reload();
+    expect(await stats.textContent('body')).to.include('Not signed in.');
     // The IdP session ended too (SAML single logout), and the API refuses the tokens it had issued.
     await page.goto(url('IDP_PORT'));
     expect(await page.textContent('body')).to.include('Nobody is signed in');

@@ -54,7 +54,7 @@ async function tokenRequest(form, done) {
 
 function show() {
   const signedIn = tokens !== null;
-  for (const id of ['call-api', 'refresh', 'sign-out']) $(id).disabled = !signedIn;
+  for (const id of ['call-api', 'refresh', 'statistics', 'sign-out']) $(id).disabled = !signedIn;
   $('sign-in').disabled = signedIn;
   $('claims').replaceChildren();
   if (!signedIn) {
@@ -88,8 +88,25 @@ $('refresh').onclick = async () => {
 };
 
 /**
+ * Statistics: the token never goes into a URL. The API answers a one-time launch link (one minute,
+ * single use, bound to this token's user and to Stats) to its own IdP, which logs the user in to
+ * Stats with an unsolicited SAML response. A new tab, so that this page keeps its tokens.
+ */
+$('statistics').onclick = async () => {
+  const response = await fetch(`${api}/jwt/launch`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` }, body: new URLSearchParams(config.statistics) });
+  const body = await response.json();
+  if (!response.ok) {
+    log(`/jwt/launch refused: ${body.code}.`);
+    return;
+  }
+  window.open(body.launch_url, '_blank', 'noopener');
+  log('Got a one-time launch link at /jwt/launch; Stats opens in a new tab through Acme API\'s IdP.');
+};
+
+/**
  * Sign out: /jwt/logout revokes the token family at once (the API refuses these tokens on every
- * instance), then the browser goes through the SAML single logout at the IdP and comes back here.
+ * instance), then the browser goes through the SAML single logout at the IdP, then through Acme
+ * API's own IdP (which logs it out of Stats), and comes back here.
  */
 $('sign-out').onclick = async () => {
   const response = await fetch(`${api}/jwt/logout`, { method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}` }, body: new URLSearchParams({ next: '/spa/signed-out' }) });
@@ -104,8 +121,8 @@ const params = new URLSearchParams(location.search);
 if (params.has('code')) await finishSignIn(params);
 else if (params.has('signed-out')) {
   history.replaceState(null, '', '/');
-  $('status').textContent = 'Signed out everywhere: the tokens are revoked and the IdP session ended.';
+  $('status').textContent = 'Signed out everywhere: the tokens are revoked and both IdP sessions ended (Stats too).';
   log('Back from the SAML single logout.');
 } else if (params.has('error')) log(`The sign-in did not complete: ${params.get('error')}.`);
 show();
-if (params.has('signed-out')) $('status').textContent = 'Signed out everywhere: the tokens are revoked and the IdP session ended.';
+if (params.has('signed-out')) $('status').textContent = 'Signed out everywhere: the tokens are revoked and both IdP sessions ended (Stats too).';

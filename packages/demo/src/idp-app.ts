@@ -42,6 +42,8 @@ export function createIdpApp(options: IdpAppOptions): { app: Koa; idp: Idp } {
       ctx.cookies.set(USER_COOKIE, null, { signed: true });
     },
     metadataCacheDir: `${options.dataDir}/cache`,
+    // Named in Stats' sign-in page, which also lists Acme API's IdP.
+    organization: { names: [{ lang: 'en', value: 'Demo IdP' }], displayNames: [{ lang: 'en', value: 'Demo IdP' }], urls: [{ lang: 'en', value: `${options.origin}/` }] },
     cookie: { name: 'demo-idp.sid' },
     logger: demoLogger('idp', options.debug),
     ...(options.store ? { store: options.store } : {}),

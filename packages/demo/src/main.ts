@@ -1,7 +1,8 @@
 /**
  * koa-mellon's demo, on embedded defaults: `npm run demo`. In one process on 127.0.0.1: an IdP
  * (@koa-mellon/idp) with a login form and two users, "Acme App" and "Stats" (two koa-mellon SPs),
- * and "Acme SPA", a static single-page app signing in through "Acme API" (an SP with the JWT bridge).
+ * and "Acme SPA", a static single-page app signing in through "Acme API" (an SP with the JWT bridge,
+ * and an IdP that logs the SPA's user in to Stats from a one-time launch link).
  * Keys are made on first run in .demo-data/ (git-ignored); metadata is exchanged over the metadata
  * URLs; REDIS_URL or DATABASE_URL switches every store to Redis or PostgreSQL.
  */
@@ -14,7 +15,7 @@ import { PORT_VARIABLES, readConfig, type DemoConfig } from './config.js';
 import { createIdpApp } from './idp-app.js';
 import { createSpApp } from './sp-app.js';
 import { createSpaApp } from './spa.js';
-import { createSpaApi } from './spa-api.js';
+import { apiIdpMetadataUrl, createSpaApi } from './spa-api.js';
 import { statsPages } from './stats.js';
 import { DEMO_USERS } from './users.js';
 
@@ -31,7 +32,8 @@ async function main(config: DemoConfig): Promise<void> {
   if (config.databaseUrl) await migrateDatabase(config.databaseUrl);
   const idpMetadataUrl = `${idpOrigin}/saml/metadata/`;
   const common = { idpMetadataUrl, dataDir: config.dataDir, debug: config.debug };
-  const stats = createSpApp({ ...common, name: 'stats', displayName: 'Stats', origin: origin(config.statsPort), store: await store('demo-stats'), allowIdpInitiated: true, pages: statsPages() });
+  // Stats trusts two IdPs: the demo IdP (Acme App's Statistics link) and Acme API's (the SPA's).
+  const stats = createSpApp({ ...common, name: 'stats', displayName: 'Stats', origin: origin(config.statsPort), store: await store('demo-stats'), allowIdpInitiated: true, moreIdpMetadataUrls: [apiIdpMetadataUrl(origin(config.apiPort))], pages: statsPages() });
   const { app: idpApp, idp } = createIdpApp({
     origin: idpOrigin,
     dataDir: config.dataDir,
@@ -45,8 +47,8 @@ async function main(config: DemoConfig): Promise<void> {
     debug: config.debug,
   });
   const acme = createSpApp({ ...common, name: 'acme', displayName: 'Acme App', origin: origin(config.acmePort), store: await store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
-  const spaApi = await createSpaApi({ ...common, origin: origin(config.apiPort), spaOrigin: origin(config.spaPort), store: await store('demo-api') });
-  const spa = createSpaApp({ apiOrigin: origin(config.apiPort), clientId: 'acme-spa' });
+  const spaApi = await createSpaApi({ ...common, origin: origin(config.apiPort), spaOrigin: origin(config.spaPort), store: await store('demo-api'), statsMetadataUrl: stats.mellon.urls.metadata });
+  const spa = createSpaApp({ apiOrigin: origin(config.apiPort), clientId: 'acme-spa', statistics: { sp: stats.mellon.urls.entityId, next: '/' } });
 
   const servers = [
     await listen(idpApp, config, 'idpPort'),
@@ -60,7 +62,7 @@ async function main(config: DemoConfig): Promise<void> {
   Acme App   ${origin(config.acmePort)}/      <- open this
   Stats      ${origin(config.statsPort)}/
   Acme SPA   ${origin(config.spaPort)}/      <- the single-page app: SAML login -> JWT (code + PKCE)
-  Acme API   ${origin(config.apiPort)}/      (the SPA's JSON API and JWT bridge)
+  Acme API   ${origin(config.apiPort)}/      (the SPA's JSON API, JWT bridge, and IdP for Stats)
   IdP        ${idpOrigin}/
 
   Users: ${DEMO_USERS.map((u) => `${u.username} / ${u.password}`).join(', ')}
@@ -73,6 +75,7 @@ async function main(config: DemoConfig): Promise<void> {
     acme.mellon.close();
     stats.mellon.close();
     spaApi.mellon.close();
+    spaApi.idp.close();
     await spaApi.bridge.close();
     await Promise.all(servers.map(async (server) => {
       server.closeAllConnections();

@@ -9,6 +9,8 @@ export interface SpAppOptions {
   readonly name: string;
   readonly origin: string;
   readonly idpMetadataUrl: string;
+  /** More IdPs this SP trusts (Stats: Acme API's IdP, for the SPA's Statistics button). */
+  readonly moreIdpMetadataUrls?: readonly string[] | undefined;
   readonly dataDir: string;
   readonly store?: StateStore | undefined;
   readonly debug: boolean;
@@ -29,7 +31,7 @@ export interface SpAppOptions {
 export function createSpApp(options: SpAppOptions): { app: Koa; mellon: Mellon } {
   const mellon = createMellon({
     baseUrl: `${options.origin}/saml`,
-    identityProviders: [{ metadataUrl: options.idpMetadataUrl }],
+    identityProviders: [options.idpMetadataUrl, ...(options.moreIdpMetadataUrls ?? [])].map((metadataUrl) => ({ metadataUrl })),
     ...demoKeyPair(options.dataDir, options.name),
     // The IdP releases pairwise persistent NameIDs (opaque); name users by their e-mail instead.
     nameIdPolicyFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',

@@ -10,7 +10,7 @@ const FILES = new Map<string, readonly [string, string]>([
  * The Acme SPA's own origin: two static files (no framework, no build step) and config.json,
  * which tells the page where the API is. Everything else happens in the browser (spa/spa.js).
  */
-export function createSpaApp(config: { apiOrigin: string; clientId: string }): Koa {
+export function createSpaApp(config: { apiOrigin: string; clientId: string; statistics: { sp: string; next: string } }): Koa {
   const dir = new URL('../spa/', import.meta.url);
   const app = new Koa();
   app.use(async (ctx) => {

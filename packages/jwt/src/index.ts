@@ -20,6 +20,7 @@
 import type { Context, Middleware } from 'koa';
 import type { JWK } from 'jose';
 import { endRequestSession, identify } from './idp/identify.js';
+import { redeemLaunch } from './launch/links.js';
 import { createBridgeRoutes, type BridgeRoutes } from './routes/routes.js';
 import { createBridgeRuntime } from './runtime.js';
 import { createSamlHooks, type SamlHooks } from './saml/hooks.js';
@@ -38,11 +39,17 @@ export interface JwtBridge {
   verify(ctx: Context): Promise<AccessTokenClaims>;
   /** For @koa-mellon/idp's `authenticate`: the token's claims, or undefined (never throws for a bad token). */
   identify(ctx: Context): Promise<AccessTokenClaims | undefined>;
+  /**
+   * For @koa-mellon/idp's `authenticate` on sso/init/: the claims of this request's launch link
+   * (made by POST launch/, taken once), undefined when there is none, else LAUNCH_LINK_INVALID or
+   * LAUNCH_SUBJECT_MISMATCH (the IdP shows its error page with the code).
+   */
+  redeemLaunch(ctx: Context): Promise<AccessTokenClaims | undefined>;
   /** For @koa-mellon/idp's `logout`: revokes this request's family and clears the cookies. */
   endSession(ctx: Context): Promise<void>;
   /** The JWKS document the jwks route serves. */
   jwks(): { keys: JWK[] };
-  readonly urls: { readonly jwks: string; readonly authorize: string; readonly token: string; readonly refresh: string; readonly logout: string };
+  readonly urls: { readonly jwks: string; readonly authorize: string; readonly token: string; readonly refresh: string; readonly logout: string; readonly launch: string };
   /** Stops the deny-list subscription and timer (the store is the app's to close). */
   close(): Promise<void>;
 }
@@ -62,9 +69,10 @@ export async function createJwtBridge(settings: JwtBridgeSettings): Promise<JwtB
     samlHooks: createSamlHooks(rt),
     verify: (ctx) => authenticateRequest(ctx, rt),
     identify: (ctx) => identify(ctx, rt),
+    redeemLaunch: (ctx) => redeemLaunch(ctx, rt),
     endSession: (ctx) => endRequestSession(ctx, rt),
     jwks: () => rt.keys.jwks(),
-    urls: { jwks: url('jwks'), authorize: url('authorize'), token: url('token'), refresh: url('refresh'), logout: url('logout') },
+    urls: { jwks: url('jwks'), authorize: url('authorize'), token: url('token'), refresh: url('refresh'), logout: url('logout'), launch: url('launch') },
     close: () => rt.denyList.stop(),
   };
 }
@@ -74,6 +82,7 @@ export { COOKIE, refreshCookiePath } from './web/cookies.js';
 export { CSRF_HEADER } from './web/csrf.js';
 export { JWKS_MAX_AGE_SECONDS } from './routes/jwks.js';
 export { ACCESS_TOKEN_TYPE } from './tokens/mint.js';
+export { LAUNCH_PARAMETER, LAUNCH_TTL_MS } from './launch/links.js';
 export type { AccessTokenClaims } from './tokens/verify.js';
 export type { BridgeRoutes } from './routes/routes.js';
 export type { SamlHooks, SamlLoginEvent, FederatedLogoutEvent } from './saml/hooks.js';

@@ -47,6 +47,7 @@ export async function createBridgeRuntime(settings: JwtBridgeSettings): Promise<
     client.redirectUris.forEach((uri, j) => checkUrl(uri, `clients[${i}].redirectUris[${j}]`));
     clients.set(client.clientId, client);
   }
+  if (settings.idpInitiateUrl !== undefined) checkUrl(settings.idpInitiateUrl, 'idpInitiateUrl');
   const accessMs = seconds(settings.accessTokenLifetime, 300, 'accessTokenLifetime');
   const skewMs = seconds(settings.clockSkew, 30, 'clockSkew');
   const clock = settings.clock ?? systemClock;

@@ -71,6 +71,11 @@ export interface JwtBridgeSettings {
   readonly samlLoginUrl?: string | undefined;
   /** koa-mellon's `mellon.startLogout`: a JWT user's logout also ends the SAML session at the IdP. */
   readonly startSamlLogout?: StartSamlLogout | undefined;
+  /**
+   * @koa-mellon/idp's `idp.urls.ssoInit`: turns on POST launch/, which answers a one-time link
+   * there for IdP-initiated login of the token's user (redeemed by `bridge.redeemLaunch`). Default: off.
+   */
+  readonly idpInitiateUrl?: string | undefined;
   /** Front ends on other origins (code handoff). Default: none. */
   readonly clients?: readonly JwtClientSettings[] | undefined;
   /** Cookie delivery for the app's own front end (same site). Default on. */

@@ -390,6 +390,16 @@ export const ERROR_CODES = {
     cause: 'A typo in the front end, or a probe.',
     fix: 'Add the client to the bridge’s `clients`.',
   },
+  LAUNCH_LINK_INVALID: {
+    meaning: 'A launch link (JWT → IdP-initiated login) is unknown, expired, already used, used for another SP or `next`, or its token was revoked since.',
+    cause: 'A link opened twice, a slow browser (links live one minute), a link copied and edited, or a sign-out in between.',
+    fix: 'Start again from the application: each click makes a new link.',
+  },
+  LAUNCH_SUBJECT_MISMATCH: {
+    meaning: 'A launch link was opened in a browser whose access token belongs to another user.',
+    cause: 'A link made by one user sent to another (an attempt to sign the victim in as the attacker), or two users sharing a browser.',
+    fix: 'Open links you made yourself; sign out first to switch users.',
+  },
   INTERNAL_ERROR: {
     meaning: 'An unexpected failure that is not about the request (a bug or an outage).',
     cause: 'See the logged error; the user saw a generic page.',

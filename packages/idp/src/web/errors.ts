@@ -34,6 +34,10 @@ function publicMessage(code: MellonErrorCode): string {
     case 'ASSERTION_EXPIRED':
     case 'ASSERTION_NOT_YET_VALID':
       return 'This sign-in request has expired or was already used. Please start again from the application.';
+    case 'LAUNCH_LINK_INVALID':
+      return 'This link has expired or was already used. Please start again from the application.';
+    case 'LAUNCH_SUBJECT_MISMATCH':
+      return 'This link was made for another user. Please start again from the application.';
     case 'LOGIN_BROWSER_MISMATCH':
       return 'This sign-in was started in another browser. Please start again from the application.';
     case 'STORE_UNAVAILABLE':

@@ -4,6 +4,7 @@ import type { BridgeRuntime } from '../runtime.js';
 import { answerRefusal } from '../web/respond.js';
 import { authorize } from './authorize.js';
 import { jwks } from './jwks.js';
+import { createLaunch } from '../launch/links.js';
 import { logout, samlLogout } from './logout.js';
 import { refresh } from './refresh.js';
 import { token } from './token.js';
@@ -28,5 +29,11 @@ export function createBridgeRoutes(rt: BridgeRuntime, realm: string): BridgeRout
   router.post('/logout', wrap(logout));
   router.options('/logout', wrap(logout));
   router.get('/logout/saml', wrap(samlLogout));
+  const initiateUrl = rt.settings.idpInitiateUrl;
+  if (initiateUrl !== undefined) {
+    const launch = wrap((ctx) => createLaunch(ctx, rt, initiateUrl));
+    router.post('/launch', launch);
+    router.options('/launch', launch);
+  }
   return router.routes();
 }

@@ -9,6 +9,7 @@ import { createBridgeRuntime, type BridgeRuntime } from '../../src/runtime.js';
 import { createAuthenticate } from '../../src/web/authenticate.js';
 import { createBridgeRoutes } from '../../src/routes/routes.js';
 import { createSamlHooks } from '../../src/saml/hooks.js';
+import { redeemLaunch } from '../../src/launch/links.js';
 
 /** Test keys, made once per process (Ed25519 and P-256 are instant; one RSA key). */
 export const KEYS = {
@@ -73,6 +74,18 @@ export class BridgeApp {
         if (!handled) ctx.body = 'server session';
       } catch (err) {
         // koa-mellon renders its error page here; the test reads the code.
+        if (!(err instanceof MellonError)) throw err;
+        ctx.status = 400;
+        ctx.body = { code: err.code };
+      }
+    });
+    // Standing in for @koa-mellon/idp's sso/init/ calling `authenticate` (the real IdP: idp/ tests).
+    app.use(async (ctx, next) => {
+      if (ctx.path !== '/idp/sso/init/') return next();
+      try {
+        const claims = await redeemLaunch(ctx, rt);
+        ctx.body = { sub: claims?.sub ?? null };
+      } catch (err) {
         if (!(err instanceof MellonError)) throw err;
         ctx.status = 400;
         ctx.body = { code: err.code };

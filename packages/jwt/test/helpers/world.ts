@@ -57,6 +57,7 @@ export class JwtWorld {
       startSamlLogout: (ctx, saml, next) => (mellon as Mellon).startLogout(ctx, saml, next),
       clients: [{ clientId: 'spa', redirectUris: ['https://spa.example.test/callback'] }],
       claims: (_user, saml) => ({ email: saml.attributes['mail']?.[0] ?? null }),
+      idpInitiateUrl: `${APP}/idp/sso/init/`,
       logger: SILENT,
     });
     const spKeys = testKeyPair('sp');
@@ -71,7 +72,7 @@ export class JwtWorld {
       secret: IDP_SECRET,
       loginUrl: `${APP}/sp/login/`,
       authenticate: async (ctx: Koa.Context): Promise<TokenUser | null> => {
-        const claims = await bridge.identify(ctx);
+        const claims = (await bridge.redeemLaunch(ctx)) ?? (await bridge.identify(ctx));
         return claims ? { id: claims.sub, email: typeof claims['email'] === 'string' ? claims['email'] : '' } : null;
       },
       logout: (ctx: Koa.Context) => bridge.endSession(ctx),
@@ -118,12 +119,13 @@ export class JwtWorld {
   }
 
   /** A call to the app's API with these headers (cookies from the browser's jar unless `bearer`). */
-  async api(path: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; bearer?: string } = {}): Promise<Response> {
+  async api(path: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; bearer?: string; form?: Record<string, string> } = {}): Promise<Response> {
     const local = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     const headers = new Headers({ 'x-forwarded-proto': 'https', ...init.headers });
     if (init.bearer !== undefined) headers.set('authorization', `Bearer ${init.bearer}`);
     else headers.set('cookie', [...this.cookies()].map(([k, v]) => `${k}=${v}`).join('; '));
-    return fetch(`${local}${path}`, { method: init.method ?? 'GET', headers, redirect: 'manual' });
+    const body = init.form ? new URLSearchParams(init.form) : null;
+    return fetch(`${local}${path}`, { method: init.method ?? 'GET', headers, body, redirect: 'manual' });
   }
 
   async stop(): Promise<void> {
