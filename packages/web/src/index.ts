@@ -33,3 +33,17 @@ export { ClientAbortError, logUnexpected } from './http/client-abort.js';
 export { renderError } from './pages/error-page.js';
 export { httpStatusOf } from './pages/http-status.js';
 export { readPem } from './keys.js';
+export { createTraceReference, normalizeTraceReference } from './trace/reference.js';
+export { redactSamlMessage, TRACE_REDACTIONS, type TraceRedaction } from './trace/redact.js';
+export {
+  createTraceStore,
+  DEFAULT_TRACE_TTL_MS,
+  type TraceStore,
+  type TraceStoreOptions,
+  type TraceRecord,
+  type TraceStep,
+  type TraceMessage,
+  type TraceFailure,
+  type TraceUpdate,
+} from './trace/store.js';
+export { FlowTrace, traceLogger, type FlowTraceOptions } from './trace/flow-trace.js';
