@@ -238,6 +238,11 @@ export const ERROR_CODES = {
     fix: 'Check the entityID against the metadata.',
   },
   // Organizations (koa-mellon multi-organization routing)
+  TRACE_UNKNOWN: {
+    meaning: 'The trace admin API (createTraceAdmin) holds no trace under this reference.',
+    cause: 'A mistyped reference, a trace older than traceTtl, a trace kept in another store, or traces: false.',
+    fix: 'Check the reference on the error page, and that the admin reads the store the SP writes to (docs/troubleshooting.md).',
+  },
   ORGANIZATION_UNKNOWN: {
     meaning: 'No organization has the slug named in the URL.',
     cause: 'A mistyped or old link, or an organization that was removed.',

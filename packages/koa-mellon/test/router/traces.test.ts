@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { createTraceAdmin, type TraceAdminOptions } from 'koa-mellon';
 import { createMemoryStore, createTraceStore, type StateStore, type TraceRecord } from '@koa-mellon/web';
 import type { MellonSettings } from 'koa-mellon';
 import { requireXmlsec } from '../../../../test/helpers/xmlsec.js';
@@ -218,5 +222,64 @@ describe('login traces (SP)', () => {
     } finally {
       await sp.stop();
     }
+  });
+
+  describe('createTraceAdmin', () => {
+    /** The admin API on an app of its own; returns a GET that answers status and JSON. */
+    async function admin(options: Omit<TraceAdminOptions, 'prefix'>): Promise<{ get(path: string): Promise<[number, unknown]>; close(): void }> {
+      const app = new Koa();
+      app.use(createTraceAdmin({ prefix: '/admin/traces/', ...options }));
+      const server = app.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/admin/traces`;
+      return {
+        get: async (path) => {
+          const response = await fetch(`${base}${path}`);
+          return [response.status, await response.json()];
+        },
+        close: () => server.close(),
+      };
+    }
+
+    it('is refused without the authorize hook, or when it says no', async () => {
+      const { sp, store } = await tracedSp();
+      const open = await admin({ traces: store });
+      const closed = await admin({ traces: store, authorize: () => false });
+      try {
+        const body = await refusedLogin(sp, { audience: 'https://other.test' });
+        for (const api of [open, closed]) {
+          for (const path of ['/', `/${body.reference}`]) expect(await api.get(path)).to.deep.equal([403, { error: 'PERMISSION_DENIED' }]);
+        }
+      } finally {
+        open.close();
+        closed.close();
+        await sp.stop();
+      }
+    });
+
+    it('lists recent refusals per IdP and serves a trace by its reference, from mellon.traces or the store', async () => {
+      const { sp, store } = await tracedSp();
+      const fromMellon = await admin({ traces: sp.mellon.traces as NonNullable<typeof sp.mellon.traces>, authorize: () => true });
+      const fromStore = await admin({ traces: store, authorize: () => true });
+      try {
+        const body = await refusedLogin(sp, { audience: 'https://other.test' });
+        for (const api of [fromMellon, fromStore]) {
+          const [listed, lists] = (await api.get('/')) as [number, { idp: string; failures: { reference: string; code: string }[] }[]];
+          expect(listed).to.equal(200);
+          expect(lists.map((l) => l.idp)).to.deep.equal([IDP_ENTITY_ID]);
+          expect(lists[0]?.failures).to.have.length(1);
+          expect(lists[0]?.failures[0]).to.include({ reference: body.reference, code: 'AUDIENCE_MISMATCH' });
+          const [status, record] = await api.get(`/${body.reference.toLowerCase()}`);
+          expect(status).to.equal(200);
+          expect(record).to.include({ reference: body.reference, code: 'AUDIENCE_MISMATCH' });
+          expect(await api.get('/ZZZZ-ZZZZ')).to.deep.equal([404, { error: 'TRACE_UNKNOWN' }]);
+          expect(await api.get(`/?idp=${encodeURIComponent('https://unknown.test')}`)).to.deep.equal([200, [{ idp: 'https://unknown.test', failures: [] }]]);
+        }
+      } finally {
+        fromMellon.close();
+        fromStore.close();
+        await sp.stop();
+      }
+    });
   });
 });
