@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { createHash, createPublicKey } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
@@ -82,6 +83,34 @@ describe('login traces (SP)', () => {
         expect(trace?.steps).to.have.length.greaterThan(1);
         expect(trace?.steps[0]?.step).to.match(/^read the SAMLResponse/);
         expect(trace?.steps.at(-1)?.detail).to.include({ received: '_never-sent' });
+      } finally {
+        await sp.stop();
+      }
+    });
+
+    it('SIGNATURE_INVALID: the key it was signed with against the keys trusted (SHA-256 of the public key)', async () => {
+      const { sp, read } = await tracedSp();
+      try {
+        const body = await refusedLogin(sp, { signer: 'attacker' });
+        expect(body.error).to.equal('SIGNATURE_INVALID');
+        const fingerprint = (name: string) => createHash('sha256').update(createPublicKey(testKeyPair(name).certPem).export({ type: 'spki', format: 'der' })).digest('hex');
+        const detail = (await read(body.reference))?.steps.at(-1)?.detail ?? {};
+        expect(detail['trusted']).to.equal(fingerprint('idp'));
+        expect(detail['signedWith']).to.equal(fingerprint('attacker'));
+      } finally {
+        await sp.stop();
+      }
+    });
+
+    it('SIGNATURE_ALGORITHM_FORBIDDEN: the algorithm seen against the ones allowed', async () => {
+      const { sp, read } = await tracedSp();
+      try {
+        const sha1 = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1';
+        const body = await refusedLogin(sp, { signatureAlgorithm: sha1 });
+        expect(body.error).to.equal('SIGNATURE_ALGORITHM_FORBIDDEN');
+        const detail = (await read(body.reference))?.steps.at(-1)?.detail ?? {};
+        expect(detail['received']).to.equal(sha1);
+        expect(detail['allowed']).to.include('http://www.w3.org/2001/04/xmldsig-more#rsa-sha256').and.not.include(sha1);
       } finally {
         await sp.stop();
       }
