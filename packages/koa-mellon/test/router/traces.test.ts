@@ -1,9 +1,12 @@
 import { expect } from 'chai';
 import { createHash, createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
-import { createTraceAdmin, type TraceAdminOptions } from 'koa-mellon';
+import { createMellon, createTraceAdmin, type TraceAdminOptions } from 'koa-mellon';
+import { mountTraceAdmin } from '../../../../docs/examples/trace-admin.js';
+import { idpMetadata } from '../harness.js';
 import { createMemoryStore, createTraceStore, type StateStore, type TraceRecord } from '@koa-mellon/web';
 import type { MellonSettings } from 'koa-mellon';
 import { requireXmlsec } from '../../../../test/helpers/xmlsec.js';
@@ -168,6 +171,24 @@ describe('login traces (SP)', () => {
     }
   });
 
+  it('follows an SP-initiated logout and the answer of the IdP under one reference', async () => {
+    const { sp, read, lines } = await tracedSp();
+    try {
+      await sp.login();
+      const location = (await sp.request(sp.mellon.urls.logout)).headers.get('location') ?? '';
+      const reference = String(lines.find((l) => l.msg === 'koa-mellon: LogoutRequest sent')?.fields['trace']);
+      expect(reference).to.match(REFERENCE);
+      expect((await sp.request(sp.idpLogoutResponse(location))).status).to.equal(302);
+      expect(lines.find((l) => l.msg === 'koa-mellon: logout complete')?.fields['trace']).to.equal(reference);
+      const trace = await read(reference);
+      expect(trace).to.include({ flow: 'logout', outcome: 'ok', peer: IDP_ENTITY_ID });
+      expect(trace?.steps.map((s) => s.step)).to.deep.equal(['SP-initiated logout', 'LogoutResponse: choose the IdP by Issuer and verify its signature', 'finish our logout']);
+      expect(trace?.messages.map((m) => m.name)).to.deep.equal(['LogoutResponse']);
+    } finally {
+      await sp.stop();
+    }
+  });
+
   describe('redaction', () => {
     const secrets = (sp: TestSp) => [
       'alice-1234', // NameID
@@ -307,6 +328,38 @@ describe('login traces (SP)', () => {
       } finally {
         fromMellon.close();
         fromStore.close();
+        await sp.stop();
+      }
+    });
+  
+    it('docs/troubleshooting.md shows docs/examples/trace-admin.ts as the test runs it', () => {
+      const doc = readFileSync(new URL('../../../../docs/troubleshooting.md', import.meta.url), 'utf8');
+      expect(doc).to.include(readFileSync(new URL('../../../../docs/examples/trace-admin.ts', import.meta.url), 'utf8').trimEnd());
+    });
+
+    it('docs/examples/trace-admin.ts: open to a superuser logged in through koa-mellon, to nobody else', async () => {
+      const mellon = createMellon({
+        baseUrl: 'https://sp.example.test/accounts/mellon',
+        identityProviders: [{ metadata: idpMetadata() }],
+        privateKey: testKeyPair('sp').keyPem,
+        publicKeys: [testKeyPair('sp').certPem],
+        superuserMapping: { groups: 'admins' },
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+      });
+      const app = new Koa();
+      app.keys = ['test-cookie-secret'];
+      app.proxy = true;
+      app.use(mellon.middleware());
+      app.use(mellon.routes());
+      mountTraceAdmin(app, mellon);
+      const sp = await TestSp.serve(app, mellon);
+      try {
+        expect((await sp.request(`${sp.origin}/admin/traces/`)).status).to.equal(403);
+        expect((await sp.login()).status).to.equal(303);
+        const response = await sp.request(`${sp.origin}/admin/traces/`);
+        expect(response.status).to.equal(200);
+        expect(await response.json()).to.deep.equal([]);
+      } finally {
         await sp.stop();
       }
     });
