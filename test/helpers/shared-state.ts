@@ -5,6 +5,8 @@ import { TestRedis } from './redis.js';
 
 /** A real server several instances share state through, started for one test. */
 export interface SharedStateServer {
+  /** The server's URL, as a process outside the test (the CLI) connects to it. */
+  readonly url: string;
   /** A new connection (as one more instance would open); the caller closes it. */
   connect(): Promise<StateStore>;
   /** Takes the server down (connections drop); `restart` brings it back with its data. */
@@ -20,6 +22,7 @@ export const SHARED_BACKENDS: readonly { readonly name: string; start(): Promise
     async start() {
       const redis = await TestRedis.start();
       return {
+        url: redis.url,
         connect: () => createRedisStore({ url: redis.url }),
         kill: () => redis.kill(),
         restart: () => redis.restart(),
@@ -42,6 +45,7 @@ export const SHARED_BACKENDS: readonly { readonly name: string; start(): Promise
         await admin.end();
       }
       return {
+        url: server.url,
         connect: () => createPostgresStore({ connectionString: server.url }),
         kill: () => server.kill(),
         restart: () => server.restart(),

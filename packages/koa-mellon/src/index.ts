@@ -15,7 +15,7 @@ import { requireLoginMiddleware, sessionMiddleware, type RequireLoginOptions } f
 import { createRuntime, withRuntime, type Runtime } from './runtime.js';
 import { createRoutes, type MellonRoutes } from './router/routes.js';
 import { startLogout } from './router/logout.js';
-import { routerPrefix, safeNext, type RoutesOptions } from '@koa-mellon/web';
+import { routerPrefix, safeNext, type RoutesOptions, type TraceStore } from '@koa-mellon/web';
 import type { MellonSettings } from './settings/types.js';
 import type { MellonSession } from './session/sessions.js';
 import type { User } from './adapters/types.js';
@@ -41,6 +41,8 @@ export interface Mellon {
    * saved session data), answering `ctx` with the redirect or form; then `next` (a same-site path).
    */
   startLogout(ctx: Context, saml: MellonSession, next?: string): Promise<void>;
+  /** This SP's login and logout traces (`traces` setting); undefined when traces are off. See `createTraceAdmin`. */
+  readonly traces: TraceStore | undefined;
   /** Stops metadata refresh timers. */
   close(): void;
 }
@@ -68,6 +70,7 @@ export function createMellon(settings: MellonSettings): Mellon {
     requireLogin: (options) => requireLoginMiddleware(rt, options),
     routes,
     startLogout: (ctx, saml, next) => startLogout(ctx, rt, safeNext(next, rt.settings.loginRedirectUrl ?? '/'), saml),
+    traces: rt.traces,
     close: () => rt.close(),
   });
 }
@@ -91,3 +94,5 @@ export { validateOrganizationsSettings } from './orgs/validate.js';
 export type { OrganizationSettings, MellonOrganizationsSettings } from './orgs/types.js';
 export { createOrganizationRegistry, type OrganizationRegistry } from './orgs/registry.js';
 export { createOrganizationAdmin, type OrganizationAdminOptions } from './orgs/admin-router.js';
+export { createTraceAdmin, type TraceAdminOptions } from './traces/admin-router.js';
+export { createTraceStore, normalizeTraceReference, type TraceStore, type TraceRecord, type TraceStep, type TraceMessage, type TraceFailure, type TraceRedaction } from '@koa-mellon/web';

@@ -19,8 +19,8 @@ import { algorithmPolicy, effectiveSettings, loadSpKeys, relaxations, type Effec
 import type { IdentityProviderSettings, Logger, MellonSettings } from './settings/types.js';
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
-import { createStores, type MellonStores } from './state/stores.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, createStderrLogger, readPem, type StateStore } from '@koa-mellon/web';
+import { SP_TRACES_NAMESPACE, createStores, type MellonStores } from './state/stores.js';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, createStderrLogger, createTraceStore, readPem, type StateStore, type TraceRedaction, type TraceStore } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import { createAppKeysCheck } from './router/app-keys.js';
 
@@ -49,6 +49,9 @@ export interface Runtime {
   /** The global view (keys, policy) for what is not tied to one IdP, such as our metadata. */
   readonly global: { readonly settings: EffectiveSettings; readonly keys: SpKeys };
   readonly stores: MellonStores;
+  /** Login and logout traces; undefined when `traces` is false. */
+  readonly traces: TraceStore | undefined;
+  readonly traceRedaction: TraceRedaction;
   readonly users: UserStore;
   readonly sessions: SessionManager;
   readonly logger: Logger;
@@ -124,6 +127,10 @@ export function createRuntime(input: MellonSettings): Runtime {
   const own = (store: StateStore) => (owned.push(store), store);
   const stores = createStores(settings.store ?? own(createMemoryStore({ logger })));
   const users = settings.userStore ?? createStateUserStore((settings.store ?? own(createUserMemoryStore())).namespace('sp-users'));
+  // The default memory store is shared with sessions; traces get their own bounded one so that a
+  // flood of failed logins evicts old traces, never sessions.
+  const traceState = settings.traces === false ? undefined : (settings.store ?? own(createMemoryStore({ maxEntries: 10_000, logger })));
+  const traces = traceState && createTraceStore(traceState.namespace(SP_TRACES_NAMESPACE), { ttlMs: (settings.traceTtl ?? 7 * 24 * 3600) * 1000, clock });
   const globalSettings = effectiveSettings(settings, {});
   // Global adapter classes are instantiated once per createMellon, then shared by every IdP's chain.
   const globalAdapters = createAdapterChain(settings.adapters ?? [DefaultAdapter]).adapters;
@@ -176,6 +183,8 @@ export function createRuntime(input: MellonSettings): Runtime {
     idps,
     global: { settings: globalSettings, keys: loadSpKeys(globalSettings, '') },
     stores,
+    traces,
+    traceRedaction: settings.traceRedaction ?? 'personal',
     users,
     sessions: new SessionManager(stores.sessions, { ...cookie, secure: cookie.secure ?? base.protocol === 'https:' }, clock),
     logger,

@@ -238,6 +238,11 @@ export const ERROR_CODES = {
     fix: 'Check the entityID against the metadata.',
   },
   // Organizations (koa-mellon multi-organization routing)
+  TRACE_UNKNOWN: {
+    meaning: 'The trace admin API (createTraceAdmin) holds no trace under this reference.',
+    cause: 'A mistyped reference, a trace older than traceTtl, a trace kept in another store, or traces: false.',
+    fix: 'Check the reference on the error page, and that the admin reads the store the SP writes to (docs/troubleshooting.md).',
+  },
   ORGANIZATION_UNKNOWN: {
     meaning: 'No organization has the slug named in the URL.',
     cause: 'A mistyped or old link, or an organization that was removed.',
@@ -416,10 +421,17 @@ export type MellonErrorCode = keyof typeof ERROR_CODES;
 export class MellonError extends Error {
   override readonly name: string = 'MellonError';
   readonly code: MellonErrorCode;
+  /**
+   * For the operator only (a login trace, never a page or a log line): what the check expected and
+   * what the message carried, e.g. `{ expected: 'https://sp/login/', received: 'https://evil/' }`.
+   * Received values come from the wire; store them, do not echo them.
+   */
+  readonly detail: Readonly<Record<string, string>> | undefined;
 
-  constructor(code: MellonErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: MellonErrorCode, message: string, options?: { cause?: unknown; detail?: Readonly<Record<string, string>> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.detail = options?.detail;
   }
 }
 
@@ -498,4 +510,9 @@ export class StatusError extends MellonError {
 /** Shorthand used by checks: `fail('AUDIENCE_MISMATCH', 'expected ...')`. */
 export function fail(code: MellonErrorCode, message: string, cause?: unknown): never {
   throw new MellonError(code, message, cause === undefined ? undefined : { cause });
+}
+
+/** `fail` with the operator's detail: `failWithDetail('AUDIENCE_MISMATCH', 'not ours', { expected, received })`. */
+export function failWithDetail(code: MellonErrorCode, message: string, detail: Readonly<Record<string, string>>): never {
+  throw new MellonError(code, message, { detail });
 }

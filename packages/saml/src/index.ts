@@ -6,7 +6,7 @@
  * input goes through the hardened parser; every signature is verified with caller-supplied keys
  * and returns the element it covers; every refusal is a `MellonError` with a stable `code`.
  */
-export { ERROR_CODES, MellonError, ConfigError, StatusError, didYouMean, fail, type MellonErrorCode } from './errors.js';
+export { ERROR_CODES, MellonError, ConfigError, StatusError, didYouMean, fail, failWithDetail, type MellonErrorCode } from './errors.js';
 export { systemClock, parseInstant, formatInstant, DEFAULT_CLOCK_SKEW_SECONDS, type Clock } from './time.js';
 export * from './constants/urn.js';
 export {

@@ -1,4 +1,4 @@
-import { fail } from './errors.js';
+import { failWithDetail, fail } from './errors.js';
 import { trimXmlSpace } from './xml/text.js';
 
 /** Returns the current time in ms since the epoch; inject a frozen one in tests. */
@@ -35,6 +35,8 @@ export function checkWindow(
   what: string,
 ): void {
   const skew = skewSeconds * 1000;
-  if (window.notBefore !== undefined && now + skew < window.notBefore) fail('ASSERTION_NOT_YET_VALID', `${what} not yet valid`);
-  if (window.notOnOrAfter !== undefined && now - skew >= window.notOnOrAfter) fail('ASSERTION_EXPIRED', `${what} expired`);
+  // The detail gives the operator the measured difference: how far our clock is off the window's edge.
+  const detail = (edge: string, at: number) => ({ window: what, [edge]: new Date(at).toISOString(), now: new Date(now).toISOString(), clockSkewSeconds: String(skewSeconds), differenceSeconds: String(Math.round((now - at) / 1000)) });
+  if (window.notBefore !== undefined && now + skew < window.notBefore) failWithDetail('ASSERTION_NOT_YET_VALID', `${what} not yet valid`, detail('notBefore', window.notBefore));
+  if (window.notOnOrAfter !== undefined && now - skew >= window.notOnOrAfter) failWithDetail('ASSERTION_EXPIRED', `${what} expired`, detail('notOnOrAfter', window.notOnOrAfter));
 }

@@ -34,3 +34,17 @@ export { renderError } from './pages/error-page.js';
 export { httpStatusOf } from './pages/http-status.js';
 export { readPem } from './keys.js';
 export { renderOrganizationPage, type OrganizationPage, type OrganizationFormPage, type OrganizationChooserPage, type OrganizationChoice, type OrganizationFormNotice } from './pages/organization-pages.js';
+export { createTraceReference, normalizeTraceReference } from './trace/reference.js';
+export { redactSamlMessage, TRACE_REDACTIONS, type TraceRedaction } from './trace/redact.js';
+export {
+  createTraceStore,
+  DEFAULT_TRACE_TTL_MS,
+  type TraceStore,
+  type TraceStoreOptions,
+  type TraceRecord,
+  type TraceStep,
+  type TraceMessage,
+  type TraceFailure,
+  type TraceUpdate,
+} from './trace/store.js';
+export { FlowTrace, traceLogger, type FlowTraceOptions } from './trace/flow-trace.js';

@@ -2,6 +2,7 @@ import { checkCommand, CHECK_USAGE } from './check.js';
 import { keygen, KEYGEN_USAGE } from './keygen.js';
 import { metadataCommand, METADATA_USAGE } from './metadata.js';
 import { migrateCommand, MIGRATE_USAGE } from './migrate.js';
+import { traceCommand, TRACE_USAGE } from './trace.js';
 import { describeError, processOutput, UsageError, type ExitCode, type Output } from './output.js';
 import { USAGE } from './usage.js';
 
@@ -15,6 +16,7 @@ const COMMANDS: ReadonlyMap<string, Command> = new Map([
   ['metadata', { usage: METADATA_USAGE, run: metadataCommand }],
   ['check', { usage: CHECK_USAGE, run: checkCommand }],
   ['migrate', { usage: MIGRATE_USAGE, run: migrateCommand }],
+  ['trace', { usage: TRACE_USAGE, run: traceCommand }],
 ]);
 
 /**

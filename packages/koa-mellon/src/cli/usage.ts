@@ -5,5 +5,6 @@ Commands:
   metadata  print the SP metadata for a settings file
   check     validate a settings file and check every IdP's metadata
   migrate   create or update the PostgreSQL tables (state store, user store)
+  trace     show a login or logout trace by its reference, or the recent refusals per IdP
 
 Run \`koa-mellon <command> --help\` for a command's options.`;

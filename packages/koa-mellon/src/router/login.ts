@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { BINDING, buildAuthnRequest, escapeHtml, fail, findEndpoint } from '@koa-mellon/saml';
+import { BINDING, buildAuthnRequest, escapeHtml, fail, findEndpoint, serializeXml } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
 import { bindBrowser } from './browser-binding.js';
+import { startFlowTrace } from './flow-trace.js';
 import { safeNext, readQuery, sendSaml, signatureAlgorithmFor } from '@koa-mellon/web';
 
 /** How long a login may take between our AuthnRequest and the IdP's answer. */
@@ -15,6 +16,8 @@ export interface PendingLogin {
   readonly requestId: string;
   /** Digest of the browser-binding cookie set when the login started (browser-binding.ts). */
   readonly browser: string;
+  /** The login's trace reference: the ACS and finish add to the same trace. */
+  readonly trace?: string | undefined;
 }
 
 /**
@@ -28,6 +31,8 @@ export async function startLogin(ctx: Context, rt: Runtime): Promise<void> {
   const idp = await chooseIdp(ctx, rt, query.get('entityID'), next);
   if (!idp) return;
   const { entity, descriptor } = await rt.metadataOf(idp);
+  const trace = startFlowTrace(ctx, rt, 'login');
+  trace.peer(entity.entityId);
   const sso = findEndpoint(descriptor.singleSignOnServices, [BINDING.redirect, BINDING.post]);
   if (!sso) fail('METADATA_INVALID', 'IdP has no SingleSignOnService for Redirect or POST');
   const settings = idp.settings;
@@ -43,10 +48,13 @@ export async function startLogin(ctx: Context, rt: Runtime): Promise<void> {
     clock: rt.clock,
   });
   const relayState = randomBytes(16).toString('hex');
-  const pending: PendingLogin = { idp: idp.index, next, requestId: id, browser: bindBrowser(ctx, rt) };
+  const pending: PendingLogin = { idp: idp.index, next, requestId: id, browser: bindBrowser(ctx, rt), trace: trace.reference };
   await rt.stores.requests.setIfAbsent(`req:${id}`, pending, LOGIN_TTL_MS);
   await rt.stores.requests.set(`rs:${relayState}`, pending, LOGIN_TTL_MS);
-  rt.logger.info({ idp: entity.entityId, requestId: id }, 'koa-mellon: AuthnRequest sent');
+  trace.logger.info({ idp: entity.entityId, requestId: id }, 'koa-mellon: AuthnRequest sent');
+  trace.step('AuthnRequest sent');
+  trace.message('AuthnRequest', serializeXml(document));
+  await trace.flush();
   const signingKey = settings.requestsSigned ? idp.keys.signingKey : undefined;
   sendSaml(ctx, { endpoint: sso, parameter: 'SAMLRequest', document, relayState, signingKey, signatureAlgorithm: signatureAlgorithmFor(signingKey, settings.signatureMethod) });
 }

@@ -29,11 +29,14 @@ import type { ResolvedIdp, Runtime } from '../runtime.js';
 import type { MellonSession } from '../session/sessions.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { logDecoded } from './debug-log.js';
+import { flowTraceOf, startFlowTrace } from './flow-trace.js';
 import { readBody, readForm, readQuery, isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus, safeNext, sendSaml, signatureAlgorithmFor, logUnexpected } from '@koa-mellon/web';
 
 interface PendingLogout {
   readonly idp: number;
   readonly next: string;
+  /** The logout's trace reference, when it started at logout/. */
+  readonly trace?: string | undefined;
 }
 
 interface Received {
@@ -56,15 +59,27 @@ interface Peer {
  */
 export async function logout(ctx: Context, rt: Runtime): Promise<void> {
   if (isSoapRequest(ctx)) return soapLogout(ctx, rt);
+  const trace = startFlowTrace(ctx, rt, 'logout');
+  // This request's log lines carry the trace reference (the runtime's functions are closures, not methods on `this`).
+  const traced: Runtime = { ...rt, logger: trace.logger };
   const query = readQuery(ctx);
   const form = ctx.method === 'POST' ? await readForm(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }) : new Map<string, string>();
   const carriesMessage = ['SAMLRequest', 'SAMLResponse'].some((name) => query.has(name) || form.has(name));
-  if (!carriesMessage) return startLogout(ctx, rt, safeNext(query.get('next'), rt.settings.loginRedirectUrl ?? '/'));
-  const message = receive(ctx, rt, form);
-  const peer = await peerOf(rt, message);
-  verifySigned(peer, message);
-  if (message.kind === 'LogoutRequest') await answerLogoutRequest(ctx, rt, peer, message);
-  else await finishLogout(ctx, rt, peer, message);
+  if (!carriesMessage) {
+    await trace.run('SP-initiated logout', () => startLogout(ctx, traced, safeNext(query.get('next'), rt.settings.loginRedirectUrl ?? '/')));
+    return trace.flush();
+  }
+  const message = receive(ctx, traced, form);
+  let peer: Peer | undefined;
+  await trace.run(`${message.kind}: choose the IdP by Issuer and verify its signature`, async () => {
+    peer = await peerOf(rt, message);
+    trace.peer(peer.entity.entityId);
+    verifySigned(peer, message);
+  });
+  const verified = peer as Peer; // set by the step above, which threw otherwise
+  if (message.kind === 'LogoutRequest') await trace.run('end the federated sessions and answer', () => answerLogoutRequest(ctx, traced, verified, message));
+  else await trace.run('finish our logout', () => finishLogout(ctx, traced, verified, message));
+  await trace.flush();
 }
 
 function receive(ctx: Context, rt: Runtime, form: Map<string, string>): Received {
@@ -73,12 +88,14 @@ function receive(ctx: Context, rt: Runtime, form: Map<string, string>): Received
     const redirect = decodeRedirect(ctx.querystring, { maxBytes });
     const kind = redirect.parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
     logDecoded(rt, kind, redirect.xml);
+    flowTraceOf(ctx)?.message(kind, redirect.xml);
     return { kind, parsed: parseXml(redirect.xml, { maxBytes }), relayState: redirect.relayState, redirect };
   }
   const parameter = form.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
   const kind = parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
   const xml = decodePostParameter(form.get(parameter), { maxBytes });
   logDecoded(rt, kind, xml);
+  flowTraceOf(ctx)?.message(kind, xml);
   return { kind, parsed: parseXml(xml, { maxBytes }), relayState: form.get('RelayState') };
 }
 
@@ -155,6 +172,7 @@ async function finishLogout(ctx: Context, rt: Runtime, peer: Peer, message: Rece
   const response = parseLogoutResponse(message.parsed.root);
   checkLogoutDestination(rt, message);
   const pending = response.inResponseTo === undefined ? undefined : await rt.stores.requests.take<PendingLogout>(`lo:${response.inResponseTo}`);
+  flowTraceOf(ctx)?.adopt(pending?.trace);
   if (!pending || pending.idp !== peer.idp.index) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
   if (!response.success) rt.logger.warn({ idp: peer.entity.entityId, status: response.statusCodes }, 'koa-mellon: IdP reported a partial logout');
   else rt.logger.info({ idp: peer.entity.entityId }, 'koa-mellon: logout complete');
@@ -185,7 +203,9 @@ export async function startLogout(ctx: Context, rt: Runtime, next: string, saved
     sessionIndexes: mellon.sessionIndex === undefined ? [] : [mellon.sessionIndex],
     clock: rt.clock,
   });
-  const pending: PendingLogout = { idp: peer.idp.index, next };
+  const trace = flowTraceOf(ctx);
+  trace?.peer(peer.entity.entityId);
+  const pending: PendingLogout = { idp: peer.idp.index, next, trace: trace?.reference };
   await rt.stores.requests.setIfAbsent(`lo:${id}`, pending, LOGIN_TTL_MS);
   rt.logger.info({ idp: peer.entity.entityId, requestId: id }, 'koa-mellon: LogoutRequest sent');
   const signingKey = peer.idp.keys.signingKey;

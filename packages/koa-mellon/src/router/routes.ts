@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
 import { PermissionDenied } from '../adapters/types.js';
 import { continueUrl } from '../errors/continue-url.js';
+import { flowTraceOf } from './flow-trace.js';
 import type { Runtime } from '../runtime.js';
 import { assertionConsumerService } from './acs/index.js';
 import { finishStashedLogin } from './acs/login-user.js';
@@ -33,7 +34,7 @@ export function createRoutes(rt: Runtime, options?: RoutesOptions): MellonRoutes
       }
       await handler(ctx, rt);
     } catch (err) {
-      handleError(ctx, rt, err);
+      await handleError(ctx, rt, err);
     }
   };
   router.get('/login/', guarded((ctx, rt) => (ctx.query['SAMLart'] !== undefined ? assertionConsumerService(ctx, rt) : startLogin(ctx, rt))));
@@ -45,19 +46,26 @@ export function createRoutes(rt: Runtime, options?: RoutesOptions): MellonRoutes
   return router.routes();
 }
 
-function handleError(ctx: Context, rt: Runtime, err: unknown): void {
+async function handleError(ctx: Context, rt: Runtime, err: unknown): Promise<void> {
+  // The refusal joins the flow's trace (written before the page: the user may quote it at once);
+  // the page shows its reference and every line below carries it.
+  const trace = flowTraceOf(ctx);
+  trace?.refuse(err);
+  await trace?.flush();
+  const logger = trace?.logger ?? rt.logger;
+  const reference = trace?.reference;
   const continueTo = continueUrl(ctx, rt.global.settings.errorUrl ?? rt.settings.loginRedirectUrl ?? '/');
   const redirectAfter = rt.global.settings.errorRedirectAfterTimeout;
   if (err instanceof MellonError) {
-    rt.logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
+    logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
     const message = err instanceof PermissionDenied ? err.publicMessage : publicMessageOf(err);
-    renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message });
+    renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message, reference });
     return;
   }
   // Not bad input: a bug or an outage (logged in full, a generic page, never a stack trace), or a
   // client that went away mid-request (debug: nobody to answer, nothing for the on-call).
-  if (logUnexpected(rt.logger, err, 'koa-mellon')) return;
-  renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter, message: publicMessage('INTERNAL_ERROR') });
+  if (logUnexpected(logger, err, 'koa-mellon')) return;
+  renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter, message: publicMessage('INTERNAL_ERROR'), reference });
 }
 
 function describeCause(cause: unknown): string | undefined {

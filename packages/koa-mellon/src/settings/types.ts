@@ -1,4 +1,4 @@
-import type { StateStore } from '@koa-mellon/web';
+import type { StateStore, TraceRedaction } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import type { MellonSession } from '../session/sessions.js';
 import type { Clock } from '@koa-mellon/saml';
@@ -120,6 +120,12 @@ export interface MellonSettings extends GenericSettings {
   readonly userStore?: UserStore;
   readonly logger?: Logger;
   readonly debug?: boolean;
+  /** Keep login and logout traces (default true). */
+  readonly traces?: boolean;
+  /** Seconds a trace is kept (default 7 days). */
+  readonly traceTtl?: number;
+  /** What stored messages blank: `personal` (default) or only `secrets`. */
+  readonly traceRedaction?: TraceRedaction;
   readonly loginRedirectUrl?: string;
   readonly sessionCookie?: SessionCookieOptions;
   readonly metadataCacheDir?: string;

@@ -1,5 +1,5 @@
 import { ConfigError, didYouMean } from '@koa-mellon/saml';
-import { readPem } from '@koa-mellon/web';
+import { readPem, TRACE_REDACTIONS } from '@koa-mellon/web';
 import { IDP_ONLY_SETTINGS, SETTINGS_SCHEMA, type SettingKind, type SettingSpec } from './schema.js';
 import type { MellonSettings } from './types.js';
 
@@ -45,6 +45,9 @@ export function validateGenericSettings(input: unknown, skip: ReadonlySet<string
   }
   // 0 would refuse every POST before its first byte.
   if (settings['bodyTimeout'] === 0) problems.add(new ConfigError('bodyTimeout', 'expected a positive number of seconds'));
+  const redaction = settings['traceRedaction'];
+  if (redaction !== undefined && !(TRACE_REDACTIONS as readonly unknown[]).includes(redaction)) problems.add(new ConfigError('traceRedaction', `expected one of ${TRACE_REDACTIONS.join(', ')}`));
+  if (settings['traceTtl'] === 0) problems.add(new ConfigError('traceTtl', 'expected a positive number of seconds'));
   if (!collected) problems.throwAny();
   return settings;
 }

@@ -1,5 +1,8 @@
 import type { StateNamespace, StateStore } from '@koa-mellon/web';
 
+/** The namespace of the SP's login and logout traces (read by `koa-mellon trace`). */
+export const SP_TRACES_NAMESPACE = 'sp-traces';
+
 /**
  * The SP's namespaces in the state store (docs/state.md#what-each-namespace-holds):
  * - `sp-sessions`: sessions, and the (issuer, NameID) index IdP-initiated logout ends them by;

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import { fail } from '../errors.js';
+import { fail, failWithDetail } from '../errors.js';
+import { digestAlgorithmDetail, keyDetail, signatureAlgorithmDetail } from './refusal-detail.js';
 import {
   CANONICALIZATION_ALGORITHMS,
   HASH_OF_DIGEST,
@@ -70,7 +71,7 @@ export function verifyEnvelopedSignature(el: Element, signature: Element, option
   }
   const signatureAlgorithm = requiredAttribute(signatureMethod as Element, 'Algorithm');
   if (!isSignatureAlgorithmAllowed(signatureAlgorithm, options.policy)) {
-    fail('SIGNATURE_ALGORITHM_FORBIDDEN', `signature method ${signatureAlgorithm.slice(0, 80)} not allowed${sha1Hint(signatureAlgorithm)}`);
+    failWithDetail('SIGNATURE_ALGORITHM_FORBIDDEN', `signature method ${signatureAlgorithm.slice(0, 80)} not allowed${sha1Hint(signatureAlgorithm)}`, signatureAlgorithmDetail(signatureAlgorithm, options.policy));
   }
   if (references.length !== 1) fail('SIGNATURE_REFERENCE_INVALID', `${references.length} references, exactly 1 required`);
   const reference = references[0] as Element;
@@ -88,13 +89,13 @@ export function verifyEnvelopedSignature(el: Element, signature: Element, option
   ]).filter((child) => !isElement(child, 'ds', 'Transforms'));
   const digestAlgorithm = requiredAttribute(digestMethod as Element, 'Algorithm');
   if (!isDigestAlgorithmAllowed(digestAlgorithm, options.policy)) {
-    fail('SIGNATURE_ALGORITHM_FORBIDDEN', `digest method ${digestAlgorithm.slice(0, 80)} not allowed${sha1Hint(digestAlgorithm)}`);
+    failWithDetail('SIGNATURE_ALGORITHM_FORBIDDEN', `digest method ${digestAlgorithm.slice(0, 80)} not allowed${sha1Hint(digestAlgorithm)}`, digestAlgorithmDetail(digestAlgorithm, options.policy));
   }
 
   // Authenticate SignedInfo first: only then are its reference and digest worth computing.
   const algorithm = SIGNATURE_ALGORITHM_INFO.get(signatureAlgorithm);
   const candidates = options.keys.filter((key) => key.asymmetricKeyType === algorithm?.keyType);
-  if (!algorithm || candidates.length === 0) fail('NO_TRUSTED_KEY', `no trusted ${algorithm?.keyType ?? ''} key`);
+  if (!algorithm || candidates.length === 0) failWithDetail('NO_TRUSTED_KEY', `no trusted ${algorithm?.keyType ?? ''} key`, keyDetail(signature, options.keys));
   const signedInfoOctets = Buffer.from(
     canonicalize(signedInfo, { algorithm: c14nAlgorithm, prefixList: prefixListOf(c14nMethod as Element) }),
     'utf8',
@@ -103,7 +104,7 @@ export function verifyEnvelopedSignature(el: Element, signature: Element, option
   const valid = candidates.some((key) =>
     cryptoVerify(algorithm.hash, signedInfoOctets, algorithm.keyType === 'ec' ? { key, dsaEncoding: 'ieee-p1363' } : key, signatureValue),
   );
-  if (!valid) fail('SIGNATURE_INVALID', 'signature value does not verify with any trusted key');
+  if (!valid) failWithDetail('SIGNATURE_INVALID', 'signature value does not verify with any trusted key', keyDetail(signature, options.keys));
 
   const octets = canonicalize(el, { algorithm: transforms.c14n, prefixList: transforms.prefixList, exclude: signature });
   const digest = createHash(HASH_OF_DIGEST.get(digestAlgorithm) as string).update(octets, 'utf8').digest();

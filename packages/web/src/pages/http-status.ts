@@ -15,6 +15,7 @@ export function httpStatusOf(code: MellonErrorCode): number {
     case 'STATUS_NOT_SUCCESS':
       return 403;
     case 'ORGANIZATION_UNKNOWN':
+    case 'TRACE_UNKNOWN':
       return 404;
     case 'INPUT_TOO_LARGE':
       return 413;

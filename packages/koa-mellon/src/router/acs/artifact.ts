@@ -49,12 +49,13 @@ export async function resolveArtifact(state: AcsState): Promise<void> {
     verifyTls: idp.settings.verifySslCertificate,
   });
   logDecoded(rt, 'ArtifactResponse', text);
+  state.trace.message('ArtifactResponse', text);
   const response = parseArtifactResponse(message);
   if (response.inResponseTo !== id) fail('IN_RESPONSE_TO_MISMATCH', 'ArtifactResponse answers another request');
   if (response.issuer !== undefined && response.issuer !== entity.entityId) fail('ISSUER_MISMATCH', 'ArtifactResponse from another issuer');
   if (!response.success) fail('ARTIFACT_RESOLUTION_FAILED', 'IdP refused to resolve the artifact');
   if (!response.message) fail('ARTIFACT_RESOLUTION_FAILED', 'ArtifactResponse holds no message');
-  rt.logger.info({ idp: entity.entityId }, 'koa-mellon: artifact resolved');
+  state.trace.logger.info({ idp: entity.entityId }, 'koa-mellon: artifact resolved');
   state.parsed = parsed;
   state.response = response.message;
 }

@@ -1,12 +1,15 @@
 import type { Context } from 'koa';
 import type { Assertion, ParsedXml } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../../runtime.js';
+import type { FlowTrace } from '@koa-mellon/web';
 import type { PendingLogin } from '../login.js';
 
 /** What the ACS steps pass along; each step fills what it owns. */
 export interface AcsState {
   readonly ctx: Context;
   readonly rt: Runtime;
+  /** This flow's trace; its `logger` is the one to log with (every line carries the reference). */
+  readonly trace: FlowTrace;
   relayState?: string | undefined;
   /** HTTP-Artifact: the SAMLart to resolve instead of a posted response. */
   artifact?: string | undefined;

@@ -5,6 +5,7 @@ import { chooseIdp, readMessage, takePendingLogin } from './receive.js';
 import { resolveArtifact } from './artifact.js';
 import { validate } from './validate.js';
 import { stashOrFinish } from './login-user.js';
+import { startFlowTrace } from '../flow-trace.js';
 
 /**
  * The ACS (POST login/, or GET login/?SAMLart=), step by step. Everything before `validate` touches only bytes and our own
@@ -20,6 +21,9 @@ const ACS_STEPS: ReadonlyArray<readonly [string, (state: AcsState) => Promise<vo
 ];
 
 export async function assertionConsumerService(ctx: Context, rt: Runtime): Promise<void> {
-  const state: AcsState = { ctx, rt };
-  for (const [, step] of ACS_STEPS) await step(state);
+  // A new reference until the pending login (RelayState or InResponseTo) names the flow's own.
+  const state: AcsState = { ctx, rt, trace: startFlowTrace(ctx, rt, 'login') };
+  for (const [name, step] of ACS_STEPS) await state.trace.run(name, () => step(state));
+  // A refusal is recorded and written by the router's error handler.
+  await state.trace.flush();
 }

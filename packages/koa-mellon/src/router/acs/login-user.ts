@@ -7,7 +7,8 @@ import type { ResolvedIdp, Runtime } from '../../runtime.js';
 import { clearBinding, isSameBrowser } from '../browser-binding.js';
 import { mellonAttributes, mellonSession } from '../mellon-attributes.js';
 import { need, type AcsState } from './context.js';
-import { readQuery, safeNext } from '@koa-mellon/web';
+import { readQuery, safeNext, type Logger } from '@koa-mellon/web';
+import { startFlowTrace } from '../flow-trace.js';
 
 /** A validated login waiting for its browser to come back same-site (login/finish/). */
 interface VerifiedLogin {
@@ -16,6 +17,7 @@ interface VerifiedLogin {
   readonly mellon: MellonSession;
   readonly next: string;
   readonly browser?: string | undefined;
+  readonly trace?: string | undefined;
 }
 
 const FINISH_TTL_MS = 2 * 60 * 1000;
@@ -35,8 +37,9 @@ export async function stashOrFinish(state: AcsState): Promise<void> {
     // IdP-initiated: the IdP's RelayState is only followed when it is a path of this site.
     next: state.pending ? state.pending.next : safeNext(state.relayState, fallback),
     browser: state.pending?.browser,
+    trace: state.trace.reference,
   };
-  if (!verified.browser) return finishLogin(ctx, rt, verified);
+  if (!verified.browser) return finishLogin(ctx, rt, verified, state.trace.logger);
   const key = randomBytes(16).toString('hex');
   await rt.stores.requests.setIfAbsent(`fin:${key}`, verified, FINISH_TTL_MS);
   ctx.status = 303;
@@ -46,18 +49,22 @@ export async function stashOrFinish(state: AcsState): Promise<void> {
 /** GET login/finish/?k=…: the same browser that started the login completes it. */
 export async function finishStashedLogin(ctx: Context, rt: Runtime): Promise<void> {
   const key = readQuery(ctx).get('k') ?? '';
+  const trace = startFlowTrace(ctx, rt, 'login');
   const verified = /^[0-9a-f]{32}$/.test(key) ? await rt.stores.requests.take<VerifiedLogin>(`fin:${key}`) : undefined;
+  trace.adopt(verified?.trace);
+  if (verified) trace.peer(verified.mellon.issuer);
   if (!verified) fail('IN_RESPONSE_TO_MISMATCH', 'no verified login waits under this key');
   if (!verified.browser || !isSameBrowser(ctx, rt, verified.browser)) fail('LOGIN_BROWSER_MISMATCH', 'login finished in another browser than it started');
   clearBinding(ctx, rt);
-  await finishLogin(ctx, rt, verified);
+  await trace.run('finish: adapters and session', () => finishLogin(ctx, rt, verified, trace.logger));
+  await trace.flush();
 }
 
 /** The adapter chain decides who the user is; then a fresh session (no fixation), and `next`. */
-async function finishLogin(ctx: Context, rt: Runtime, verified: VerifiedLogin): Promise<void> {
+async function finishLogin(ctx: Context, rt: Runtime, verified: VerifiedLogin, logger: Logger): Promise<void> {
   const idp = rt.idps[verified.idp] as ResolvedIdp;
   const user = await runAdapterChain(idp.chain, adapterContext(rt, idp, verified.mellon.issuer), verified.attributes);
-  rt.logger.info({ idp: verified.mellon.issuer, user: user.id }, 'koa-mellon: user logged in');
+  logger.info({ idp: verified.mellon.issuer, user: user.id }, 'koa-mellon: user logged in');
   if (await rt.settings.hooks?.login?.(ctx, { user, saml: verified.mellon, next: verified.next })) return;
   await rt.sessions.create(ctx, { userId: user.id, mellon: verified.mellon }, rt.settings.sessionCookie?.maxAge ?? 8 * 3600);
   ctx.state.user = user;

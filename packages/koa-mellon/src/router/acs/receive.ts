@@ -25,6 +25,7 @@ export async function readMessage(state: AcsState): Promise<void> {
   if (ctx.method !== 'POST' || !bindings.includes('post')) fail('BINDING_INVALID', 'HTTP-POST not accepted here');
   const xml = decodePostParameter(params.get('SAMLResponse'), { maxBytes: rt.maxMessageBytes });
   logDecoded(rt, 'SAMLResponse', xml);
+  state.trace.message('SAMLResponse', xml);
   state.parsed = parseXml(xml, { maxBytes: rt.maxMessageBytes });
   state.response = state.parsed.root;
 }
@@ -36,6 +37,7 @@ export async function takePendingLogin(state: AcsState): Promise<void> {
   const key = `rs:${relayState}`;
   state.pending = await state.rt.stores.requests.take<PendingLogin>(key);
   if (state.pending) {
+    state.trace.adopt(state.pending.trace);
     hintContinue(state.ctx, { next: state.pending.next });
   }
 }
@@ -52,11 +54,13 @@ export async function chooseIdp(state: AcsState): Promise<void> {
     if (!idp) fail('IN_RESPONSE_TO_MISMATCH', 'login state names an unknown IdP');
     state.idp = idp;
     hintContinue(state.ctx, { errorUrl: idp.settings.errorUrl });
+    state.trace.peer((await rt.metadataOf(idp)).entity.entityId);
     return;
   }
   if (state.artifact !== undefined) {
     state.idp = await idpOfArtifact(rt, state.artifact);
     hintContinue(state.ctx, { errorUrl: state.idp.settings.errorUrl });
+    state.trace.peer((await rt.metadataOf(state.idp)).entity.entityId);
     return;
   }
   const response = need(state, 'response');
@@ -67,6 +71,7 @@ export async function chooseIdp(state: AcsState): Promise<void> {
     if (issuer !== undefined && (await rt.metadataOf(idp)).entity.entityId === issuer) {
       state.idp = idp;
       hintContinue(state.ctx, { errorUrl: idp.settings.errorUrl });
+      state.trace.peer(issuer);
       return;
     }
   }

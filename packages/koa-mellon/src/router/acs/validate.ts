@@ -20,7 +20,10 @@ export async function validate(state: AcsState): Promise<void> {
         const pending = await rt.stores.requests.take<PendingLogin>(`req:${id}`);
         if (!pending || pending.idp !== idp.index) return false;
         // Without our RelayState (some IdPs drop it), the request record still knows `next`.
-        state.pending ??= pending;
+        if (!state.pending) {
+          state.pending = pending;
+          state.trace.adopt(pending.trace);
+        }
         return state.pending.requestId === id;
       },
     },
@@ -36,7 +39,7 @@ export async function validate(state: AcsState): Promise<void> {
   }).catch((err: unknown) => {
     throw withSettingHint(err, idp.index, entity.entityId);
   });
-  rt.logger.info({ idp: entity.entityId, assertionId: state.assertion.id }, 'koa-mellon: response verified');
+  state.trace.logger.info({ idp: entity.entityId, assertionId: state.assertion.id }, 'koa-mellon: response verified');
 }
 
 /**
@@ -45,12 +48,13 @@ export async function validate(state: AcsState): Promise<void> {
  */
 function withSettingHint(err: unknown, index: number, entityId: string): unknown {
   if (!(err instanceof MellonError)) return err;
+  const keep = err.detail ? { detail: err.detail } : {};
   const key = `identityProviders[${index}]`;
   if (err.code === 'SIGNATURE_ALGORITHM_FORBIDDEN' && err.message.includes('allowSha1')) {
-    return new MellonError(err.code, `${err.message}; IdP ${entityId}: set ${key}.allowSha1 = true only if it cannot sign with SHA-256`, { cause: err });
+    return new MellonError(err.code, `${err.message}; IdP ${entityId}: set ${key}.allowSha1 = true only if it cannot sign with SHA-256`, { cause: err, ...keep });
   }
   if (err.code === 'NAMEID_MISSING') {
-    return new MellonError(err.code, `${err.message}; IdP ${entityId}: add a NameID rule at the IdP, or set ${key}.transientFederationAttribute to the attribute that identifies the user`, { cause: err });
+    return new MellonError(err.code, `${err.message}; IdP ${entityId}: add a NameID rule at the IdP, or set ${key}.transientFederationAttribute to the attribute that identifies the user`, { cause: err, ...keep });
   }
   return err;
 }

@@ -1,4 +1,4 @@
-import { fail } from '../../../errors.js';
+import { failWithDetail } from '../../../errors.js';
 import { checkWindow } from '../../../time.js';
 import type { AssertionParts } from '../read-assertion.js';
 
@@ -10,9 +10,9 @@ export function checkConditions(
   conditions: AssertionParts['conditions'],
   context: { spEntityId: string; now: number; skewSeconds: number },
 ): void {
-  if (!conditions || conditions.audienceRestrictions.length === 0) fail('AUDIENCE_MISMATCH', 'no AudienceRestriction');
+  if (!conditions || conditions.audienceRestrictions.length === 0) failWithDetail('AUDIENCE_MISMATCH', 'no AudienceRestriction', { expected: context.spEntityId, received: '(none)' });
   checkWindow(context.now, context.skewSeconds, conditions, 'assertion conditions');
   for (const audiences of conditions.audienceRestrictions) {
-    if (!audiences.includes(context.spEntityId)) fail('AUDIENCE_MISMATCH', 'our entityID is not in the audience');
+    if (!audiences.includes(context.spEntityId)) failWithDetail('AUDIENCE_MISMATCH', 'our entityID is not in the audience', { expected: context.spEntityId, received: audiences.join(' ') || '(none)' });
   }
 }

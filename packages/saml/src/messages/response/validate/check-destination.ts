@@ -1,4 +1,4 @@
-import { fail } from '../../../errors.js';
+import { failWithDetail } from '../../../errors.js';
 import { attribute } from '../../../xml/select.js';
 
 /**
@@ -8,8 +8,8 @@ import { attribute } from '../../../xml/select.js';
 export function checkDestination(message: Element, signed: boolean, endpointUrl: string): void {
   const destination = attribute(message, 'Destination');
   if (destination === undefined) {
-    if (signed) fail('DESTINATION_MISMATCH', 'signed message without Destination');
+    if (signed) failWithDetail('DESTINATION_MISMATCH', 'signed message without Destination', { expected: endpointUrl, received: '(none)' });
     return;
   }
-  if (destination !== endpointUrl) fail('DESTINATION_MISMATCH', 'Destination is not our endpoint');
+  if (destination !== endpointUrl) failWithDetail('DESTINATION_MISMATCH', 'Destination is not our endpoint', { expected: endpointUrl, received: destination });
 }

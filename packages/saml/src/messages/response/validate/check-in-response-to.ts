@@ -1,4 +1,4 @@
-import { fail } from '../../../errors.js';
+import { fail, failWithDetail } from '../../../errors.js';
 import type { RequestIdStore } from '../types.js';
 
 /**
@@ -15,6 +15,6 @@ export async function checkInResponseTo(
     return;
   }
   if (!context.requestIds || !(await context.requestIds.consume(inResponseTo))) {
-    fail('IN_RESPONSE_TO_MISMATCH', 'InResponseTo is not an outstanding request of ours');
+    failWithDetail('IN_RESPONSE_TO_MISMATCH', 'InResponseTo is not an outstanding request of ours', { expected: 'an outstanding AuthnRequest ID of ours for this IdP', received: inResponseTo });
   }
 }

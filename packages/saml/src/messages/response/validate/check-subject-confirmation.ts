@@ -1,4 +1,4 @@
-import { fail, MellonError } from '../../../errors.js';
+import { fail, failWithDetail, MellonError } from '../../../errors.js';
 import { checkWindow } from '../../../time.js';
 import type { BearerConfirmation } from '../read-assertion.js';
 
@@ -21,13 +21,13 @@ export function checkSubjectConfirmation(
   for (const bearer of bearers) {
     try {
       if (bearer.notOnOrAfter === undefined) fail('SUBJECT_CONFIRMATION_INVALID', 'bearer confirmation lacks NotOnOrAfter');
-      if (bearer.recipient !== context.acsUrl) fail('RECIPIENT_MISMATCH', 'Recipient is not our ACS URL');
+      if (bearer.recipient !== context.acsUrl) failWithDetail('RECIPIENT_MISMATCH', 'Recipient is not our ACS URL', { expected: context.acsUrl, received: bearer.recipient ?? '(none)' });
       if (
         bearer.inResponseTo !== undefined &&
         context.responseInResponseTo !== undefined &&
         bearer.inResponseTo !== context.responseInResponseTo
       ) {
-        fail('IN_RESPONSE_TO_MISMATCH', 'InResponseTo differs between Response and SubjectConfirmationData');
+        failWithDetail('IN_RESPONSE_TO_MISMATCH', 'InResponseTo differs between Response and SubjectConfirmationData', { expected: context.responseInResponseTo, received: bearer.inResponseTo });
       }
       checkWindow(context.now, context.skewSeconds, { notBefore: bearer.notBefore, notOnOrAfter: bearer.notOnOrAfter }, 'bearer confirmation');
       return bearer;
