@@ -191,6 +191,10 @@ describe('organizations added at run time and the SSRF guard', () => {
     }
     // An IdP given by parts: its certificates as PEM text only, never a path read on the server.
     await expect(instance.registry.create({ slug: 'acme', name: 'Acme', entityId: IDP_A, ssoUrl: `${IDP_A}/sso`, certificates: ['/etc/ssl/certs/ca-certificates.crt'] })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', 'organization.certificates');
+    // Nor any other key that takes PEM text or a path (keys, metadata signing certificates).
+    for (const [key, value] of [['metadataSigningCertificates', ['/etc/ssl/certs/ca-certificates.crt']], ['privateKey', '/etc/shadow'], ['privateKeys', [['/etc/shadow', 'x']]]] as const) {
+      await expect(instance.registry.create({ ...org, [key]: value })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', `organization.${key}`);
+    }
     // As the only metadata source too: the server's files are never read for a registry organization.
     await expect(instance.registry.create({ slug: 'acme', name: 'Acme', metadataPath: '/etc/passwd' })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', 'organization.metadataPath');
     expect(await instance.registry.list()).to.deep.equal([]);

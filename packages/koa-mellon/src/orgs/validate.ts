@@ -1,5 +1,6 @@
 import { ConfigError } from '@koa-mellon/saml';
 import { checkKind, validateGenericSettings, validateIdp } from '../settings/validate.js';
+import { IDP_ONLY_SETTINGS, SETTINGS_SCHEMA, type SettingSpec } from '../settings/schema.js';
 import { ORGANIZATION_KEYS, type MellonOrganizationsSettings, type OrganizationSettings } from './types.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
@@ -57,13 +58,18 @@ export function validateRunTimeOrganization(entry: unknown, path: string): void 
     for (const key of ['metadataPath', 'metadataUrlGuard', 'metadataUrlAllowList']) {
       if (org[key] !== undefined) throw new ConfigError(`${path}.${key}`, 'not allowed for an organization added at run time (metadata or metadataUrl only; URLs are always fetched through the SSRF guard)');
     }
+    // readPem takes a string without a PEM header for a file path: never read the server's files
+    // (a private key, certificates) for someone who can only write the registry.
+    for (const [key, value] of Object.entries(org)) {
+      const kind = (Object.hasOwn(IDP_ONLY_SETTINGS, key) ? IDP_ONLY_SETTINGS[key as keyof typeof IDP_ONLY_SETTINGS] : (SETTINGS_SCHEMA as Record<string, SettingSpec>)[key])?.kind;
+      if (kind !== 'pem' && kind !== 'pems' && kind !== 'privateKeys') continue;
+      const pems = (Array.isArray(value) ? value : [value]).map((item: unknown) => (kind === 'privateKeys' && Array.isArray(item) ? item[0] : item));
+      if (pems.some((pem) => typeof pem !== 'string' || !pem.includes('-----BEGIN'))) {
+        throw new ConfigError(`${path}.${key}`, 'PEM text only for an organization added at run time (never a file on the server)');
+      }
+    }
   }
   validateOrganization(entry, path);
-  // readPem would take a string without a PEM header for a file path: never read the server's files.
-  const certificates = (entry as Record<string, unknown>)['certificates'];
-  if (Array.isArray(certificates) && certificates.some((c) => typeof c !== 'string' || !c.includes('-----BEGIN'))) {
-    throw new ConfigError(`${path}.certificates`, 'PEM text only for an organization added at run time (never a file on the server)');
-  }
 }
 
 /**
