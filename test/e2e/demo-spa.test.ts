@@ -3,64 +3,29 @@
 // "Statistics" (a one-time launch link: Acme API's IdP logs the user in to Stats, IdP-initiated),
 // "Sign out everywhere" (tokens revoked, SAML single logout at both IdPs, Stats included), after
 // which the API refuses the old token.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { launchChromium, screenshot } from '../helpers/browser.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { DemoProcess } from '../helpers/demo-process.js';
 
 describe('the demo SPA (Acme SPA on the JWT bridge) in Chromium', function () {
   this.timeout(90_000);
-  let demo: ChildProcess;
-  let output = '';
+  let demo: DemoProcess;
   let browser: Browser;
-  let dataDir: string;
-  const ports = { IDP_PORT: 0, ACME_PORT: 0, STATS_PORT: 0, SPA_PORT: 0, API_PORT: 0 };
-  const url = (name: keyof typeof ports, path = '/') => `http://127.0.0.1:${ports[name]}${path}`;
+  const url: DemoProcess['url'] = (name, path) => demo.url(name, path);
 
   before(async () => {
-    for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'km-demo-spa-'));
-    demo = spawn('npm', ['run', '--silent', 'demo'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DEMO_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    demo.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    demo.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const started = Date.now();
-    while (!output.includes('koa-mellon demo is running')) {
-      if (demo.exitCode !== null || Date.now() - started > 30_000) throw new Error(`the demo did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    demo = await DemoProcess.start();
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    if (demo?.pid && demo.exitCode === null && demo.signalCode === null) {
-      process.kill(-demo.pid, 'SIGINT');
-      await once(demo, 'exit');
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   it("the start-up banner lists the SPA's URL", () => {
-    expect(output).to.include(`Acme SPA   ${url('SPA_PORT')}`);
+    expect(demo.output).to.include(`Acme SPA   ${url('SPA_PORT')}`);
   });
 
   it('signs in through SAML (code + PKCE), calls the API, refreshes, opens Statistics, signs out everywhere; the old token is refused', async () => {

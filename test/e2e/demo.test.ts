@@ -1,60 +1,26 @@
 // The demo, started as a user starts it (`npm run demo`), driven in headless Chromium: each user
 // signs in to Acme App at the IdP, reaches Stats through the IdP without a password, and one
 // "Sign out" logs them out of all three apps (single logout).
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, screenshot } from '../helpers/browser.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { DemoProcess, freeDemoPorts, spawnDemo } from '../helpers/demo-process.js';
 
 describe('the demo (npm run demo) in Chromium', function () {
   this.timeout(90_000);
-  let demo: ChildProcess;
-  let output = '';
+  let demo: DemoProcess;
   let browser: Browser;
-  let dataDir: string;
-  const ports = { IDP_PORT: 0, ACME_PORT: 0, STATS_PORT: 0, SPA_PORT: 0, API_PORT: 0 };
-  const url = (name: keyof typeof ports, path = '/') => `http://127.0.0.1:${ports[name]}${path}`;
+  const url: DemoProcess['url'] = (name, path) => demo.url(name, path);
 
   before(async () => {
-    for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
-    dataDir = mkdtempSync(join(tmpdir(), 'km-demo-'));
-    demo = spawn('npm', ['run', '--silent', 'demo'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), DEMO_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    demo.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    demo.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const started = Date.now();
-    while (!output.includes('koa-mellon demo is running')) {
-      if (demo.exitCode !== null || Date.now() - started > 30_000) throw new Error(`the demo did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    demo = await DemoProcess.start();
     browser = await launchChromium();
   });
 
   after(async () => {
     await browser?.close();
-    if (demo?.pid && demo.exitCode === null && demo.signalCode === null) {
-      process.kill(-demo.pid, 'SIGINT');
-      await once(demo, 'exit');
-    }
-    rmSync(dataDir, { recursive: true, force: true });
+    await demo?.stop();
   });
 
   async function signInToAcme(page: Page, username: string, password: string): Promise<void> {
@@ -120,22 +86,21 @@ describe('the demo (npm run demo) in Chromium', function () {
   });
 
   it('logs one readable line per SAML step', () => {
-    expect(output).to.match(/\[acme\] AuthnRequest sent/).and.match(/\[acme\] response verified/).and.match(/\[acme\] user logged in/);
+    expect(demo.output).to.match(/\[acme\] AuthnRequest sent/).and.match(/\[acme\] response verified/).and.match(/\[acme\] user logged in/);
   });
 
   it('says in one line which port is taken and which variable moves it', async () => {
-    const env = { ...process.env, IDP_PORT: String(await freePort()), ACME_PORT: String(ports.ACME_PORT), STATS_PORT: String(await freePort()), SPA_PORT: String(await freePort()), API_PORT: String(await freePort()), DEMO_DATA_DIR: dataDir };
-    const second = spawn('npm', ['run', '--silent', 'demo'], { cwd: new URL('../..', import.meta.url).pathname, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const ports = { ...(await freeDemoPorts()), ACME_PORT: demo.ports.ACME_PORT };
+    const second = spawnDemo(ports, demo.dataDir, false);
     let text = '';
     second.stderr?.on('data', (d: Buffer) => (text += d.toString()));
     const [code] = (await once(second, 'exit')) as [number];
     expect(code).to.equal(1);
-    expect(text).to.include(`port ${ports.ACME_PORT} on 127.0.0.1 is already in use; set ACME_PORT to another port.`).and.not.include('    at ');
+    expect(text).to.include(`port ${demo.ports.ACME_PORT} on 127.0.0.1 is already in use; set ACME_PORT to another port.`).and.not.include('    at ');
   });
 
   it('stops cleanly on Ctrl-C, without a stack trace', async () => {
-    process.kill(-(demo.pid as number), 'SIGINT');
-    await once(demo, 'exit');
-    expect(output).to.include('koa-mellon demo: stopping').and.not.include('    at ');
+    await demo.interrupt();
+    expect(demo.output).to.include('koa-mellon demo: stopping').and.not.include('    at ');
   });
 });
