@@ -159,7 +159,7 @@ for (const basePath of ['', '/accounts/sso']) {
         expect(response.status).to.equal(200);
         const html = await response.text();
         expect(html).to.include('<h1>Choose your organization</h1>');
-        expect(html).to.include(`<a class="choice" href="${base}/globex/login/?next=%2Freports"><img src="https://logos.example.test/globex.png" width="80" height="40" alt=""><span><span class="name">Globex</span><span class="idp">Globex Okta</span>`);
+        expect(html).to.include(`<a class="choice" href="${base}/globex/login/?next=%2Freports"><img src="https://logos.example.test/globex.png" width="80" height="40" alt=""><span><span class="name">Globex</span><span class="detail">Globex Okta</span>`);
         expect(html).to.not.include('http://logos.example.test/plain.png');
         expect(html).to.not.include('Initech');
         expect(html).to.include(`<a href="${base}/login/?next=%2Freports">Use another e-mail address</a>`);
@@ -168,7 +168,7 @@ for (const basePath of ['', '/accounts/sso']) {
       it('escapes a hostile organization name, IdP display name and logo URL', async () => {
         const html = await (await submit('carol@shared.example')).text();
         expect(html).to.include('<span class="name">&#60;script&#62;alert(1)&#60;/script&#62; &#38; &#34;Co&#34; &#39;</span>');
-        expect(html).to.include('<span class="idp">&#60;img src=x onerror=alert(2)&#62;</span>');
+        expect(html).to.include('<span class="detail">&#60;img src=x onerror=alert(2)&#62;</span>');
         expect(html).to.include('src="https://logos.example.test/x.png?a=&#34;&#62;&#60;script&#62;"');
         expect(html).to.not.include('<script>').and.not.include('<img src=x');
       });

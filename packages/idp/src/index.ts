@@ -84,9 +84,12 @@ export type {
   IdpLogger,
   ConsentAnswer,
   ConsentAttribute,
-  ConsentView,
+  ConsentPage,
+  IdpPage,
 } from './settings/types.js';
 export type { IdpUrls } from './runtime.js';
 export type { IdpRoutes } from './routes.js';
-export type { RoutesOptions } from '@koa-mellon/web';
+export type { RoutesOptions, ErrorPage, PageSettings, PageRenderer, PageTheme } from '@koa-mellon/web';
+export { pageDocument, builtInErrorPage } from '@koa-mellon/web';
+export { builtInConsentPage } from './sso/consent-page.js';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

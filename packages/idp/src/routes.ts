@@ -26,7 +26,7 @@ export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: 
       if (!isSoapRequest(ctx)) requireSecure(ctx);
       await handler(ctx, rt);
     } catch (err) {
-      handleIdpError(ctx, rt.logger, rt.settings.errorUrl ?? '/', err);
+      await handleIdpError(ctx, rt.logger, rt.settings.errorUrl ?? '/', err, rt.settings.pages);
     }
   };
   router.get('/sso/', page(singleSignOn));

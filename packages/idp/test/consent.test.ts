@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createMemoryStore } from '@koa-mellon/web';
 import { STATUS } from '@koa-mellon/saml';
-import type { ConsentView } from '@koa-mellon/idp';
+import type { ConsentPage, IdpPage } from '@koa-mellon/idp';
 import { requireXmlsec } from '../../../test/helpers/xmlsec.js';
 import { Browser, type Stop } from './helpers/browser.js';
 import { lastPostedResponse, nextOf } from './helpers/saml.js';
@@ -115,16 +115,19 @@ describe('@koa-mellon/idp consent page', () => {
   });
 
   it("the app's consent hook decides: 'ask' shows the app's own page, true releases, false denies", async () => {
-    const views: ConsentView<TestUser>[] = [];
+    const views: ConsentPage<TestUser>[] = [];
     // Asked again when the user accepts ('ask' again: the acceptance stands), then at each login.
     const answers: (boolean | 'ask')[] = ['ask', 'ask', true, false];
     await start(
       {
         settings: {
           consent: () => answers.shift() ?? false,
-          renderConsent: (view) => {
-            views.push(view);
-            return `<form method="post" action="${view.action}"><input type="hidden" name="k" value="${view.key}"></form>`;
+          pages: {
+            render: (view: IdpPage<TestUser>) => {
+              if (view.kind !== 'consent') return undefined;
+              views.push(view);
+              return `<form method="post" action="${view.action}"><input type="hidden" name="k" value="${view.key}"></form>`;
+            },
           },
         },
       },

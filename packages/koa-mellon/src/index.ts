@@ -78,7 +78,7 @@ export function createMellon(settings: MellonSettings): Mellon {
 export type { RequireLoginOptions } from './koa/context.js';
 export { validateSettings } from './settings/validate.js';
 export { SETTINGS_SCHEMA, IDP_ONLY_SETTINGS, type SettingSpec, type SettingKey } from './settings/schema.js';
-export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger, SessionCookieOptions, AcsBinding, MellonHooks, SamlLoginEvent, FederatedLogoutEvent } from './settings/types.js';
+export type { MellonSettings, IdentityProviderSettings, GenericSettings, Logger, SessionCookieOptions, AcsBinding, MellonHooks, SamlLoginEvent, FederatedLogoutEvent, MellonPage } from './settings/types.js';
 export type { MellonSession } from './session/sessions.js';
 export * from './adapters/index.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';

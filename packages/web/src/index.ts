@@ -30,10 +30,24 @@ export { sendMetadata, SAML_METADATA_TYPE } from './http/metadata.js';
 export { createTransportGuard } from './http/transport.js';
 export { routerPrefix, type RoutesOptions } from './http/mount.js';
 export { ClientAbortError, logUnexpected } from './http/client-abort.js';
-export { renderError } from './pages/error-page.js';
 export { httpStatusOf } from './pages/http-status.js';
 export { readPem } from './keys.js';
-export { renderOrganizationPage, type OrganizationPage, type OrganizationFormPage, type OrganizationChooserPage, type OrganizationChoice, type OrganizationFormNotice } from './pages/organization-pages.js';
+// The pages a person sees: typed models, the app's own renderer (`pages.render`) or the built-in look.
+export { validatePageSettings, pageTheme, contrastWithWhite, DEFAULT_ACCENT_COLOR, type PageSettings, type PageRenderer, type PageTheme } from './pages/page-settings.js';
+export { pageDocument, type PageDocument } from './pages/layout.js';
+export { sendPage, type SendPageOptions } from './pages/send-page.js';
+export { choiceList, englishFirst, httpsLogo, type ChoiceItem, type PageLogo } from './pages/choices.js';
+export { renderError, builtInErrorPage, type ErrorPage, type RenderErrorOptions } from './pages/error-page.js';
+export { renderIdpChooser, builtInIdpChooser, type IdpChooserPage, type IdpChoice } from './pages/idp-chooser-page.js';
+export {
+  renderOrganizationPage,
+  builtInOrganizationPage,
+  type OrganizationPage,
+  type OrganizationFormPage,
+  type OrganizationChooserPage,
+  type OrganizationChoice,
+  type OrganizationFormNotice,
+} from './pages/organization-pages.js';
 export { createTraceReference, normalizeTraceReference } from './trace/reference.js';
 export { redactSamlMessage, TRACE_REDACTIONS, type TraceRedaction } from './trace/redact.js';
 export {

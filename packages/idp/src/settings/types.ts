@@ -1,4 +1,4 @@
-import type { StateStore } from '@koa-mellon/web';
+import type { ErrorPage, PageSettings, StateStore } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import type { Clock, ContactPerson, MetadataEvent, Organization, SpSsoDescriptor } from '@koa-mellon/saml';
 
@@ -84,6 +84,9 @@ export interface ServiceProviderSettings<U extends IdpUser = IdpUser> {
   readonly askConsent?: boolean | undefined;
 }
 
+/** Every page the IdP shows a person, by `kind`: what `pages.render` receives. */
+export type IdpPage<U extends IdpUser = IdpUser> = ConsentPage<U> | ErrorPage;
+
 /** What the `consent` hook answers. */
 export type ConsentAnswer = boolean | 'ask';
 
@@ -98,7 +101,8 @@ export interface ConsentAttribute {
  * What the consent page shows and posts. The form is a POST to `action` with the hidden field
  * `k` = `key`, a `decision` of `accept` or `decline`, and `remember=1` to remember the choice.
  */
-export interface ConsentView<U extends IdpUser = IdpUser> {
+export interface ConsentPage<U extends IdpUser = IdpUser> {
+  readonly kind: 'consent';
   readonly sp: ServiceProviderInfo;
   /** mdui:DisplayName, else Organization display name, else the entityID. */
   readonly spName: string;
@@ -167,8 +171,8 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly askConsent?: boolean | undefined;
   /** Seconds a consent the user asked to remember lasts. Default one year. */
   readonly consentLifetime?: number | undefined;
-  /** Your own consent page (HTML); it must post the form described by `ConsentView`. */
-  readonly renderConsent?: ((view: ConsentView<U>) => string | Promise<string>) | undefined;
+  /** The pages a person sees (consent, errors): `{ appName, accentColor, render }`; `render(page, ctx)` returns your own HTML by `page.kind`, or undefined for the built-in page (docs/pages.md). A consent page must post the form `ConsentPage` describes. */
+  readonly pages?: PageSettings<IdpPage<U>> | undefined;
   /** The state store (sessions, pending requests, replay cache, consents). Default: in memory, for one process. Several instances: `await createRedisStore(url)` or `await createPostgresStore(url)` (docs/state.md). */
   readonly store?: StateStore | undefined;
   /** Seconds an IdP session lasts after authentication. Default 8 h. */

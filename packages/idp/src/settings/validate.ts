@@ -1,13 +1,13 @@
 import { ConfigError, didYouMean } from '@koa-mellon/saml';
 import type { IdpSettings, IdpUser, ServiceProviderSettings } from './types.js';
-import { readPem } from '@koa-mellon/web';
+import { readPem, validatePageSettings } from '@koa-mellon/web';
 
 /**
  * The kinds a setting may have. Each key of the IdP and of a service provider entry is listed
  * once below; `validateIdpSettings` refuses unknown keys and wrong kinds at start-up with a
  * ConfigError naming the key path (`serviceProviders[1].nameIdFormat`).
  */
-type Kind = 'url' | 'string' | 'boolean' | 'positive' | 'pems' | 'pem' | 'privateKeys' | 'function' | 'object' | 'stateStore' | 'array' | 'nameIdFormat' | 'attributes';
+type Kind = 'url' | 'string' | 'boolean' | 'positive' | 'pems' | 'pem' | 'privateKeys' | 'function' | 'object' | 'stateStore' | 'array' | 'nameIdFormat' | 'attributes' | 'pages';
 
 const IDP_KEYS = {
   baseUrl: 'url',
@@ -26,7 +26,7 @@ const IDP_KEYS = {
   consent: 'function',
   askConsent: 'boolean',
   consentLifetime: 'positive',
-  renderConsent: 'function',
+  pages: 'pages',
   store: 'stateStore',
   sessionLifetime: 'positive',
   responseLifetime: 'positive',
@@ -168,6 +168,9 @@ function checkKind(kind: Kind, value: unknown, path: string): void {
       return;
     case 'object':
       if (typeof value !== 'object' || value === null) bad('an object');
+      return;
+    case 'pages':
+      validatePageSettings(value, path);
       return;
     case 'array':
       if (!Array.isArray(value)) bad('an array');

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import { STATUS, escapeHtml, type LocalizedString, type ResponseAttribute } from '@koa-mellon/saml';
+import { STATUS, type ResponseAttribute } from '@koa-mellon/saml';
+import { englishFirst, sendPage } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import { releaseAttributes } from '../attributes.js';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
-import type { ConsentView, IdpUser } from '../settings/types.js';
+import type { ConsentPage, IdpUser } from '../settings/types.js';
+import { builtInConsentPage } from './consent-page.js';
 import { need, type SsoState } from './context.js';
 import { ANSWERED, refuse, type Exit } from './exit.js';
 import { savePending, type PendingRequest } from './pending.js';
@@ -59,7 +61,8 @@ async function consentFor<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp
 export async function askConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, sp: SpMetadata<U>, pending: PendingRequest, user: U): Promise<void> {
   const attributes = await releaseAttributes(sp.sp.settings.attributes, user, sp.info);
   const key = await savePending(ctx, rt, { ...pending, consentAskedOf: user.id, consentShown: digestOf(attributes), consentedBy: undefined });
-  const view: ConsentView<U> = {
+  const page: ConsentPage<U> = {
+    kind: 'consent',
     sp: sp.info,
     spName: spDisplayName(sp),
     user,
@@ -67,15 +70,14 @@ export async function askConsent<U extends IdpUser>(ctx: Context, rt: IdpRuntime
     action: rt.urls.consent,
     key,
   };
-  const html = rt.settings.renderConsent ? await rt.settings.renderConsent(view) : defaultConsentPage(view);
-  ctx.status = 200;
-  ctx.type = 'html';
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('X-Content-Type-Options', 'nosniff');
-  // A consent page must never be framed (clickjacking would accept on the user's behalf).
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'");
-  ctx.set('X-Frame-Options', 'DENY');
-  ctx.body = html;
+  // Never framed, the app's page or ours (clickjacking would accept on the user's behalf): sendPage.
+  await sendPage(ctx, page, {
+    status: 200,
+    pages: rt.settings.pages,
+    logger: rt.logger,
+    builtIn: (theme) => builtInConsentPage(page, theme),
+    csp: "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'",
+  });
   rt.logger.info({ sp: sp.entity.entityId, requestId: pending.requestId }, 'koa-mellon idp: consent asked');
 }
 
@@ -90,24 +92,5 @@ export function consentKey(userId: string, spEntityId: string): string {
 
 /** mdui:DisplayName, else the Organization's display name (English first), else the entityID. */
 function spDisplayName<U extends IdpUser>(sp: SpMetadata<U>): string {
-  const pick = (names: readonly LocalizedString[] | undefined) => names?.find((name) => name.lang.startsWith('en'))?.value ?? names?.[0]?.value;
-  return pick(sp.descriptor.ui?.displayNames) ?? pick(sp.entity.organization?.displayNames) ?? sp.entity.entityId;
-}
-
-/** The built-in page: plain HTML, every value escaped, no script. */
-function defaultConsentPage<U extends IdpUser>(view: ConsentView<U>): string {
-  const rows = view.attributes
-    .map((attribute) => `<tr><th scope="row">${escapeHtml(attribute.friendlyName ?? attribute.name)}</th><td>${attribute.values.map(escapeHtml).join('<br>')}</td></tr>`)
-    .join('');
-  const released = view.attributes.length > 0 ? `<table>${rows}</table>` : '<p>Only an identifier for your account, no other information.</p>';
-  return (
-    '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Share your information?</title>' +
-    '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}' +
-    'table{border-collapse:collapse;margin:1rem 0}th,td{text-align:left;padding:.3rem .8rem .3rem 0;vertical-align:top}button{margin-right:.5rem}</style></head>' +
-    `<body><h1>Share your information?</h1><p><strong>${escapeHtml(view.spName)}</strong> will receive:</p>${released}` +
-    `<form method="post" action="${escapeHtml(view.action)}"><input type="hidden" name="k" value="${escapeHtml(view.key)}">` +
-    '<p><label><input type="checkbox" name="remember" value="1"> Remember my choice for this application</label></p>' +
-    '<p><button type="submit" name="decision" value="accept">Accept</button><button type="submit" name="decision" value="decline">Decline</button></p>' +
-    '</form></body></html>'
-  );
+  return englishFirst(sp.descriptor.ui?.displayNames)?.value ?? englishFirst(sp.entity.organization?.displayNames)?.value ?? sp.entity.entityId;
 }

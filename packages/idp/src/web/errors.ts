@@ -1,26 +1,23 @@
 import type { Context } from 'koa';
 import { MellonError, type MellonErrorCode } from '@koa-mellon/saml';
-import type { IdpLogger } from '../settings/types.js';
-import { logUnexpected, renderError } from '@koa-mellon/web';
+import type { IdpLogger, IdpPage, IdpUser } from '../settings/types.js';
+import { logUnexpected, renderError, type PageSettings } from '@koa-mellon/web';
 
 /**
  * Refusals at the IdP: a page with the code and fixed text, never a SAML response (the sender is
  * not verified, or its destination is not), never wire data, never a stack trace.
  * The page and the status are @koa-mellon/web's; the texts here are the IdP's own.
  */
-export function handleIdpError(ctx: Context, logger: IdpLogger, continueUrl: string, err: unknown): void {
+export async function handleIdpError<U extends IdpUser>(ctx: Context, logger: IdpLogger, continueUrl: string, err: unknown, pages: PageSettings<IdpPage<U>> | undefined): Promise<void> {
+  const show = (code: MellonErrorCode) => renderError(ctx, code, { continueUrl, redirectAfter: 0, message: publicMessage(code), pages, logger });
   if (err instanceof MellonError) {
     logger.warn({ code: err.code, reason: err.message, cause: describe(err.cause) }, 'koa-mellon idp: refused');
-    renderIdpError(ctx, err.code, continueUrl);
+    await show(err.code);
     return;
   }
   // A bug or an outage: a generic page. A client gone mid-request: debug only, nobody to answer.
   if (logUnexpected(logger, err, 'koa-mellon idp')) return;
-  renderIdpError(ctx, 'INTERNAL_ERROR', continueUrl);
-}
-
-function renderIdpError(ctx: Context, code: MellonErrorCode, continueUrl: string): void {
-  renderError(ctx, code, { continueUrl, redirectAfter: 0, message: publicMessage(code) });
+  await show('INTERNAL_ERROR');
 }
 
 function publicMessage(code: MellonErrorCode): string {

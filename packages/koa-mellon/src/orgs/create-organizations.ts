@@ -135,9 +135,9 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
   const route = /^([a-z0-9-]{1,64})\/(?:login\/|login\/finish\/|logout\/|metadata\/)$/;
   const fallback = shared.errorUrl ?? shared.loginRedirectUrl ?? '/';
   const redirectAfter = shared.errorRedirectAfterTimeout ?? 120;
-  const refuse = (ctx: Context, code: MellonErrorCode, slug?: string) => {
+  const refuse = async (ctx: Context, code: MellonErrorCode, slug?: string) => {
     logger.warn({ code, ...(slug !== undefined ? { org: slug } : {}) }, 'koa-mellon: refused');
-    renderError(ctx, code, { continueUrl: continueUrl(ctx, fallback), redirectAfter, message: publicMessage(code) });
+    await renderError(ctx, code, { continueUrl: continueUrl(ctx, fallback), redirectAfter, message: publicMessage(code), pages: shared.pages, logger });
   };
   // {base}/login/: the org hint, the identity-first form and the chooser (find/index.ts).
   const findOrganization = createOrganizationFinder({
@@ -146,6 +146,7 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
     registry,
     find,
     refuse,
+    pages: shared.pages,
     fallbackNext: shared.loginRedirectUrl ?? '/',
     bodyTimeoutMs: (shared.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
     logger,

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { BINDING, buildAuthnRequest, escapeHtml, fail, findEndpoint, serializeXml } from '@koa-mellon/saml';
+import { BINDING, buildAuthnRequest, fail, findEndpoint, serializeXml } from '@koa-mellon/saml';
 import type { ResolvedIdp, Runtime } from '../runtime.js';
 import { bindBrowser } from './browser-binding.js';
 import { startFlowTrace } from './flow-trace.js';
-import { safeNext, readQuery, sendSaml, signatureAlgorithmFor } from '@koa-mellon/web';
+import { englishFirst, httpsLogo, renderIdpChooser, safeNext, readQuery, sendSaml, signatureAlgorithmFor, type IdpChoice } from '@koa-mellon/web';
 
 /** How long a login may take between our AuthnRequest and the IdP's answer. */
 export const LOGIN_TTL_MS = 10 * 60 * 1000;
@@ -81,16 +81,14 @@ async function chooseIdp(ctx: Context, rt: Runtime, entityId: string | undefined
   return undefined;
 }
 
-/** A plain list of the configured IdPs, named by their mdui DisplayName when they have one. */
+/** The IdP chooser: the configured IdPs by their mdui names and https logos (the app may draw it: `pages.render`). */
 async function renderDiscovery(ctx: Context, rt: Runtime, next: string): Promise<void> {
-  const items: string[] = [];
+  const choices: IdpChoice[] = [];
   for (const idp of rt.idps) {
     const { entity, descriptor } = await rt.metadataOf(idp);
-    const name = descriptor.ui?.displayNames[0]?.value ?? entity.organization?.displayNames[0]?.value ?? entity.entityId;
+    const name = englishFirst(descriptor.ui?.displayNames)?.value ?? englishFirst(entity.organization?.displayNames)?.value ?? entity.entityId;
     const href = `${rt.urls.login}?entityID=${encodeURIComponent(entity.entityId)}&next=${encodeURIComponent(next)}`;
-    items.push(`<li><a href="${escapeHtml(href)}">${escapeHtml(name)}</a></li>`);
+    choices.push({ name, entityId: entity.entityId, logo: httpsLogo(descriptor.ui?.logos), href });
   }
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  ctx.type = 'html';
-  ctx.body = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head><body><h1>Sign in with</h1><ul>${items.join('')}</ul></body></html>`;
+  await renderIdpChooser(ctx, { kind: 'idp-chooser', choices, next }, { pages: rt.settings.pages, logger: rt.logger });
 }

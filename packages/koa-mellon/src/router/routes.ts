@@ -59,13 +59,13 @@ async function handleError(ctx: Context, rt: Runtime, err: unknown): Promise<voi
   if (err instanceof MellonError) {
     logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
     const message = err instanceof PermissionDenied ? err.publicMessage : publicMessageOf(err);
-    renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message, reference });
+    await renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message, reference, pages: rt.settings.pages, logger });
     return;
   }
   // Not bad input: a bug or an outage (logged in full, a generic page, never a stack trace), or a
   // client that went away mid-request (debug: nobody to answer, nothing for the on-call).
   if (logUnexpected(logger, err, 'koa-mellon')) return;
-  renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter, message: publicMessage('INTERNAL_ERROR'), reference });
+  await renderError(ctx, 'INTERNAL_ERROR', { continueUrl: continueTo, redirectAfter, message: publicMessage('INTERNAL_ERROR'), reference, pages: rt.settings.pages, logger });
 }
 
 function describeCause(cause: unknown): string | undefined {

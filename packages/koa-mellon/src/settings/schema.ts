@@ -22,6 +22,7 @@ export type SettingKind =
   | 'adapters'
   | 'object'
   | 'stateStore'
+  | 'pages'
   | 'identityProviders';
 
 export interface SettingSpec {
@@ -59,6 +60,7 @@ export const SETTINGS_SCHEMA = {
   traces: { kind: 'boolean', default: true, perIdp: false, doc: 'Keep a trace of every login and logout in `store` (namespace `sp-traces`; with the default in-memory store, a separate memory store of at most 10,000 traces): its steps, the refusal with expected vs received values, the decoded messages redacted. Its reference is shown on the error page and tags every log line of the flow; read it with `koa-mellon trace <reference>` or `createTraceAdmin` (docs/troubleshooting.md). When false, the reference still tags pages and logs, nothing is stored.' },
   traceTtl: { kind: 'seconds', default: 7 * 24 * 3600, perIdp: false, doc: 'How long a trace is kept.' },
   traceRedaction: { kind: 'string', default: 'personal', perIdp: false, doc: 'What traces blank in stored SAML messages: `personal` (NameID, attribute values, subject address, and secrets) or `secrets` (signature and digest values, ciphertext, certificates, artifacts only: for debugging an attribute mapping, then switch back). Secrets, cookies, keys and tokens are never stored.', security: '`secrets` stores personal data (NameIDs and attribute values) for `traceTtl`.' },
+  pages: { kind: 'pages', perIdp: false, doc: 'The pages a person sees (error page, IdP chooser, the organizations’ e-mail form and chooser): `{ appName, accentColor, render }`. `appName` heads the built-in pages; `accentColor` (`#rrggbb`, at least 4.5:1 against white) colours their buttons, links and focus ring (default `#0b3d91`); `render(page, ctx)` returns your own HTML for a page (typed by `page.kind`) or `undefined` for the built-in one (docs/pages.md).' },
   loginRedirectUrl: { kind: 'string', default: '/', perIdp: false, doc: 'Where to go after login when no `next` was given (Django’s `LOGIN_REDIRECT_URL`).' },
   sessionCookie: { kind: 'object', default: { name: 'mellon.sid', sameSite: 'lax', maxAge: 8 * 3600 }, perIdp: false, doc: 'Session cookie options: `name`, `sameSite` (`lax`), `secure` (default: true when baseUrl is https), `domain`, `maxAge` seconds (capped at SessionNotOnOrAfter). The cookie is signed with `app.keys`.' },
   metadataCacheDir: { kind: 'string', perIdp: false, doc: 'Disk cache for `metadataUrl` copies. Default: `.cache/koa-mellon/metadata` under the working directory.' },

@@ -1,4 +1,4 @@
-import type { StateStore, TraceRedaction } from '@koa-mellon/web';
+import type { ErrorPage, IdpChooserPage, OrganizationPage, PageSettings, StateStore, TraceRedaction } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import type { MellonSession } from '../session/sessions.js';
 import type { Clock } from '@koa-mellon/saml';
@@ -6,6 +6,9 @@ import type { AdapterSpec, LookupByAttributeRule, User, UserStore } from '../ada
 import type { IdpOnlyKey, SettingKey } from './schema.js';
 
 export type AcsBinding = 'post' | 'artifact';
+
+/** Every page the SP (and its organizations) shows a person, by `kind`: what `pages.render` receives. */
+export type MellonPage = ErrorPage | IdpChooserPage | OrganizationPage;
 
 /** A pino-compatible logger: `logger.warn({ code }, 'message')`. */
 export interface Logger {
@@ -126,6 +129,8 @@ export interface MellonSettings extends GenericSettings {
   readonly traceTtl?: number;
   /** What stored messages blank: `personal` (default) or only `secrets`. */
   readonly traceRedaction?: TraceRedaction;
+  /** The pages a person sees: their look, or your own renderer (docs/pages.md). */
+  readonly pages?: PageSettings<MellonPage>;
   readonly loginRedirectUrl?: string;
   readonly sessionCookie?: SessionCookieOptions;
   readonly metadataCacheDir?: string;

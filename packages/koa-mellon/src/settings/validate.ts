@@ -1,5 +1,5 @@
 import { ConfigError, didYouMean } from '@koa-mellon/saml';
-import { readPem, TRACE_REDACTIONS } from '@koa-mellon/web';
+import { readPem, TRACE_REDACTIONS, validatePageSettings } from '@koa-mellon/web';
 import { IDP_ONLY_SETTINGS, SETTINGS_SCHEMA, type SettingKind, type SettingSpec } from './schema.js';
 import type { MellonSettings } from './types.js';
 
@@ -186,6 +186,9 @@ export function checkKind(kind: SettingKind, value: unknown, path: string): void
       return;
     case 'identityProviders':
       if (!Array.isArray(value)) bad('an array of identity providers');
+      return;
+    case 'pages':
+      validatePageSettings(value, path);
       return;
   }
 }

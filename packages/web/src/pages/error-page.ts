@@ -1,31 +1,76 @@
 import type { Context } from 'koa';
 import { escapeHtml, type MellonErrorCode } from '@koa-mellon/saml';
+import { SILENT_LOGGER, type Logger } from '../log.js';
 import { httpStatusOf } from './http-status.js';
+import { pageDocument } from './layout.js';
+import type { PageSettings, PageTheme } from './page-settings.js';
+import { sendPage } from './send-page.js';
+
+/** A refusal, as the error page shows it. */
+export interface ErrorPage {
+  readonly kind: 'error';
+  /** The stable code (docs/errors.md). */
+  readonly code: MellonErrorCode;
+  /** The role's fixed public text for the code: never wire data. */
+  readonly message: string;
+  /** Where "Continue" goes (same site). */
+  readonly continueUrl: string;
+  /** Seconds before going there by itself; 0: stay. */
+  readonly redirectAfter: number;
+  /** The flow's trace reference (`K7Q2-9XMA`) the user can quote to the operator. */
+  readonly reference?: string | undefined;
+  /** The HTTP status of the answer. */
+  readonly status: number;
+}
+
+export interface RenderErrorOptions {
+  readonly continueUrl: string;
+  readonly redirectAfter: number;
+  readonly message: string;
+  readonly reference?: string | undefined;
+  /** The role's `pages` setting (the app's page or the built-in one's look). */
+  readonly pages?: PageSettings<ErrorPage> | undefined;
+  /** Where a failing `pages.render` is logged. */
+  readonly logger?: Logger | undefined;
+}
 
 /**
  * Answers a refusal: a friendly HTML page (or JSON when the client asks for it) with the code, a
- * "continue" link, a timed redirect and the trace reference (`K7Q2-9XMA`) the user can quote to
- * the operator; never a stack trace, never wire data. `message` is the
- * role's fixed public text for the code (each role words its own).
+ * "continue" link, a timed redirect and the trace reference the user can quote to the operator;
+ * never a stack trace, never wire data. The app may draw the page itself (`pages.render`, kind
+ * `error`); JSON is always ours.
  */
-export function renderError(ctx: Context, code: MellonErrorCode, options: { continueUrl: string; redirectAfter: number; message: string; reference?: string | undefined }): void {
-  const { message } = options;
-  ctx.status = httpStatusOf(code);
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('X-Content-Type-Options', 'nosniff');
+export async function renderError(ctx: Context, code: MellonErrorCode, options: RenderErrorOptions): Promise<void> {
+  const page: ErrorPage = { kind: 'error', code, message: options.message, continueUrl: options.continueUrl, redirectAfter: options.redirectAfter, reference: options.reference, status: httpStatusOf(code) };
   if (ctx.accepts('html', 'json') === 'json') {
-    ctx.body = { error: code, message, continue: options.continueUrl, ...(options.reference === undefined ? {} : { reference: options.reference }) };
+    ctx.status = page.status;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.body = { error: code, message: page.message, continue: page.continueUrl, ...(page.reference === undefined ? {} : { reference: page.reference }) };
     return;
   }
-  const url = escapeHtml(options.continueUrl);
+  await sendPage(ctx, page, {
+    status: page.status,
+    pages: options.pages,
+    logger: options.logger ?? SILENT_LOGGER,
+    builtIn: (theme) => builtInErrorPage(page, theme),
+    csp: "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  });
+}
+
+/** The built-in error page (exported for apps that wrap it). */
+export function builtInErrorPage(page: ErrorPage, theme: PageTheme): string {
+  const url = escapeHtml(page.continueUrl);
+  const refresh = page.redirectAfter > 0 ? `<meta http-equiv="refresh" content="${Math.round(page.redirectAfter)};url=${url}">` : '';
   // The reference is ours (Crockford base32), never wire data; escaped all the same.
-  const reference = options.reference === undefined ? '' : `<p>Reference: <code>${escapeHtml(options.reference)}</code></p>`;
-  const refresh = options.redirectAfter > 0 ? `<meta http-equiv="refresh" content="${Math.round(options.redirectAfter)};url=${url}">` : '';
-  ctx.set('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'");
-  ctx.type = 'html';
-  ctx.body =
-    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign-in problem</title>${refresh}` +
-    '<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{color:#666}</style></head>' +
-    `<body><h1>Sign-in problem</h1><p>${escapeHtml(message)}</p><p><code>${code}</code></p>${reference}` +
-    `<p><a href="${url}">Continue</a></p></body></html>`;
+  const reference =
+    page.reference === undefined
+      ? `<p class="muted">Error code <code>${page.code}</code></p>`
+      : `<p class="reference">Reference: <code>${escapeHtml(page.reference)}</code><br><span class="muted">Quote it if you contact support. Error code <code>${page.code}</code></span></p>`;
+  const later = page.redirectAfter > 0 ? `<p class="muted">You will be taken there in ${Math.round(page.redirectAfter)} seconds.</p>` : '';
+  return pageDocument(theme, {
+    title: 'Sign-in problem',
+    head: refresh,
+    body: `<h1>Sign-in problem</h1><p role="alert">${escapeHtml(page.message)}</p>${reference}<div class="actions"><a class="button" href="${url}">Continue</a></div>${later}`,
+  });
 }

@@ -1,5 +1,5 @@
 import type { UiInfo } from '@koa-mellon/saml';
-import type { OrganizationChoice } from '@koa-mellon/web';
+import { englishFirst, httpsLogo, type OrganizationChoice } from '@koa-mellon/web';
 import { runtimeOf } from '../../runtime.js';
 import type { ServedOrganization } from '../create-organizations.js';
 import type { OrganizationSettings } from '../types.js';
@@ -19,13 +19,13 @@ export async function organizationChoices(
   const choices = await Promise.all(
     orgs.map(async (org): Promise<OrganizationChoice> => {
       const ui = await idpUiOf(() => options.find(org.slug));
-      const idpName = pick(ui?.displayNames ?? [])?.value;
-      const logo = pick((ui?.logos ?? []).filter((l) => l.url.startsWith('https://')));
+      const idpName = englishFirst(ui?.displayNames)?.value;
+      const logo = httpsLogo(ui?.logos);
       return {
         name: org.name,
         href: options.loginUrl(org.slug),
         ...(idpName !== undefined && idpName !== org.name ? { idpName } : {}),
-        ...(logo ? { logo: { url: logo.url, width: logo.width, height: logo.height } } : {}),
+        ...(logo ? { logo } : {}),
       };
     }),
   );
@@ -50,9 +50,3 @@ async function idpUiOf(find: () => Promise<ServedOrganization | undefined>): Pro
     clearTimeout(timer);
   }
 }
-
-/** English (or unlabelled) first, else the first (the page is in English). */
-function pick<T extends { readonly lang?: string | undefined }>(values: readonly T[]): T | undefined {
-  return values.find((v) => v.lang === 'en' || v.lang === '' || v.lang === undefined) ?? values[0];
-}
-

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { MellonError, type MellonErrorCode } from '@koa-mellon/saml';
-import { readForm, readQuery, renderOrganizationPage, safeNext } from '@koa-mellon/web';
+import { readForm, readQuery, renderOrganizationPage, safeNext, type OrganizationPage, type PageSettings } from '@koa-mellon/web';
 import type { Logger } from '../../settings/types.js';
 import type { ServedOrganization } from '../create-organizations.js';
 import type { OrganizationRegistry } from '../registry.js';
@@ -21,7 +21,9 @@ export interface FindOrganizationOptions {
   /** The organization served under a slug (settings first, then the registry); may throw ORGANIZATION_UNAVAILABLE. */
   readonly find: (slug: string) => Promise<ServedOrganization | undefined>;
   /** Answers a refusal with the friendly error page (and logs it). */
-  readonly refuse: (ctx: Context, code: MellonErrorCode, slug?: string) => void;
+  readonly refuse: (ctx: Context, code: MellonErrorCode, slug?: string) => Promise<void>;
+  /** The app's `pages` setting (its own renderer or the built-in look). */
+  readonly pages: PageSettings<OrganizationPage> | undefined;
   readonly fallbackNext: string;
   readonly bodyTimeoutMs: number;
   readonly logger: Logger;
@@ -37,6 +39,7 @@ export interface FindOrganizationOptions {
  */
 export function createOrganizationFinder(options: FindOrganizationOptions): (ctx: Context) => Promise<void> {
   const { base, registry, find, refuse } = options;
+  const show = (ctx: Context, page: OrganizationPage, status = 200) => renderOrganizationPage(ctx, page, { status, pages: options.pages, logger: options.logger });
   const action = new URL('login/', base).href;
   const loginUrl = (slug: string, next: string) => `${new URL(`${slug}/login/`, base).href}?next=${encodeURIComponent(next)}`;
   // Settings organizations by domain, once; the registry keeps its own index on the state store.
@@ -65,17 +68,17 @@ export function createOrganizationFinder(options: FindOrganizationOptions): (ctx
     const form = await readForm(ctx, MAX_FORM_BYTES, { timeoutMs: options.bodyTimeoutMs });
     const next = safeNext(form.get('next'), options.fallbackNext);
     const domain = emailDomainOf(form.get('email'));
-    if (domain === undefined) return renderOrganizationPage(ctx, { kind: 'form', action, next, notice: 'invalid-email' }, 400);
+    if (domain === undefined) return show(ctx, { kind: 'organization-form', action, next, notice: 'invalid-email' }, 400);
     const orgs = await organizationsOf(domain);
     options.logger.info({ matches: orgs.length, orgs: orgs.map((org) => org.slug).slice(0, 10) }, 'koa-mellon: organization looked up by e-mail domain');
     const [only] = orgs;
-    if (!only) return renderOrganizationPage(ctx, { kind: 'form', action, next, notice: 'no-organization' });
+    if (!only) return show(ctx, { kind: 'organization-form', action, next, notice: 'no-organization' });
     if (orgs.length === 1) {
       ctx.status = 303;
       return ctx.redirect(loginUrl(only.slug, next));
     }
     const choices = await organizationChoices(orgs, { loginUrl: (slug) => loginUrl(slug, next), find });
-    renderOrganizationPage(ctx, { kind: 'chooser', choices, back: `${action}?next=${encodeURIComponent(next)}` });
+    await show(ctx, { kind: 'organization-chooser', choices, back: `${action}?next=${encodeURIComponent(next)}` });
   };
 
   return async (ctx) => {
@@ -85,10 +88,10 @@ export function createOrganizationFinder(options: FindOrganizationOptions): (ctx
       const next = safeNext(query.get('next'), options.fallbackNext);
       const hint = query.get('org') ?? query.get('idp_hint');
       if (hint !== undefined) return await hinted(ctx, hint, next);
-      renderOrganizationPage(ctx, { kind: 'form', action, next });
+      await show(ctx, { kind: 'organization-form', action, next });
     } catch (err) {
       if (!(err instanceof MellonError)) throw err;
-      refuse(ctx, err.code);
+      await refuse(ctx, err.code);
     }
   };
 }
