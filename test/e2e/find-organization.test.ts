@@ -13,6 +13,7 @@ import { IdpApp } from '../helpers/idp-app.js';
 import { signInAtIdp } from '../helpers/idp-browser.js';
 import { testKeyPair } from '../helpers/keys.js';
 import { withUiInfo } from '../helpers/mdui.js';
+import { pageProblems } from '../helpers/page-checks.js';
 
 // A logo: an SVG the test serves for the IdPs' https logo URLs.
 const LOGO = '<svg xmlns="http://www.w3.org/2000/svg" width="80" height="40"><rect width="80" height="40" rx="6" fill="#0b3d91"/><text x="40" y="26" font-size="16" text-anchor="middle" fill="#fff" font-family="sans-serif">IdP</text></svg>';
@@ -38,6 +39,7 @@ describe('e2e: finding the organization (identity-first page, chooser) in Chromi
       privateKey: testKeyPair('sp').keyPem,
       publicKeys: [testKeyPair('sp').certPem],
       logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+      pages: { appName: 'Acme Portal' },
       organizations: [
         { slug: 'acme', name: 'Acme Corporation', metadata, emailDomains: ['acme.example'] },
         { slug: 'globex', name: 'Globex', metadata: withUiInfo(metadata, { displayName: 'Globex staff sign-in', logos: ['https://logos.example.test/globex.svg'] }), emailDomains: ['shared.example'] },
@@ -83,10 +85,12 @@ describe('e2e: finding the organization (identity-first page, chooser) in Chromi
       // The field has the focus and its label.
       expect(await page.evaluate(() => document.activeElement?.id)).to.equal('email');
       expect(await page.getByLabel('Work e-mail address').getAttribute('autocomplete')).to.equal('email');
+      expect(await page.title()).to.equal('Sign in · Acme Portal');
       await screenshot(page, `find-org-form-${width}`);
       await page.fill('#email', 'nobody@unknown.example');
       await page.click('button[type=submit]');
       expect(await page.textContent('#notice')).to.include('No organization signs in');
+      expect(await pageProblems(page)).to.deep.equal([]);
       await screenshot(page, `find-org-none-${width}`);
       await page.fill('#email', 'alice@acme.example');
       await Promise.all([page.waitForURL(`${idp.origin}/login**`), page.click('button[type=submit]')]);
@@ -105,7 +109,8 @@ describe('e2e: finding the organization (identity-first page, chooser) in Chromi
       const names = await page.locator('.choice .name').allTextContents();
       expect(names).to.deep.equal(['Globex', 'Hooli & Partners <Europe>']);
       expect(await page.locator('.choice img').evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth))).to.deep.equal([80]);
-      expect(await page.textContent('.choice .idp')).to.equal('Globex staff sign-in');
+      expect(await page.textContent('.choice .detail')).to.equal('Globex staff sign-in');
+      expect(await pageProblems(page)).to.deep.equal([]);
       await screenshot(page, `find-org-chooser-${width}`);
       await Promise.all([page.waitForURL(`${idp.origin}/login**`), page.click('text=Hooli & Partners <Europe>')]);
       await signInAtIdp(page, 'bob');

@@ -11,7 +11,7 @@ const STYLE =
   'body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2328;background:#f3f4f6}' +
   'header{background:var(--accent);color:#fff;padding:.8rem 1.25rem;font-weight:600;font-size:1.05rem}' +
   'main{max-width:34rem;margin:3rem auto;padding:2rem;background:#fff;border:1px solid #d0d7de;border-radius:8px}' +
-  '@media (max-width:40rem){main{margin:0;border:0;border-radius:0;padding:1.5rem 1.25rem}}' +
+  '@media (max-width:40rem){body{background:#fff}main{margin:0;border:0;border-radius:0;padding:1.5rem 1.25rem}}' +
   'h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}' +
   'a{color:var(--accent)}' +
   ':focus-visible{outline:3px solid var(--accent);outline-offset:3px}' +
