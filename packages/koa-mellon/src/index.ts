@@ -84,6 +84,26 @@ export * from './adapters/index.js';
 export { generateKeyPair, type KeyType } from './keys/generate.js';
 // What users of the SP need from the shared Koa layer (@koa-mellon/web holds the rest).
 export { safeNext, type RoutesOptions } from '@koa-mellon/web';
+// The pages a person sees (docs/pages.md): their models, and the built-in pages for apps that wrap them.
+export {
+  pageDocument,
+  builtInErrorPage,
+  builtInIdpChooser,
+  builtInOrganizationPage,
+  type PageSettings,
+  type PageRenderer,
+  type PageTheme,
+  type PageDocument,
+  type PageLogo,
+  type ErrorPage,
+  type IdpChooserPage,
+  type IdpChoice,
+  type OrganizationPage,
+  type OrganizationFormPage,
+  type OrganizationChooserPage,
+  type OrganizationChoice,
+  type OrganizationFormNotice,
+} from '@koa-mellon/web';
 // The state store for `store` (docs/state.md): users need not install @koa-mellon/web themselves.
 export { createMemoryStore, createRedisStore, createPostgresStore, migratePostgres, type StateStore, type MemoryStoreOptions, type RedisStoreOptions, type PostgresStoreOptions } from '@koa-mellon/web';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';
