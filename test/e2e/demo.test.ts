@@ -52,7 +52,7 @@ describe('the demo (npm run demo) in Chromium', function () {
       // Stats asks consent: the IdP lists what Stats would receive.
       await Promise.all([page.waitForURL(url('IDP_PORT', '/saml/sso/init/**')), page.click('#statistics')]);
       expect(await page.textContent('h1')).to.equal('Share your information?');
-      expect(await page.textContent('body')).to.include('Stats will receive').and.include(email).and.include(name);
+      expect(await page.textContent('body')).to.include('Stats asks to sign you in and will receive').and.include(email).and.include(name);
       await screenshot(page, `demo-consent-${username}`);
       await Promise.all([page.waitForURL(url('STATS_PORT')), page.click('button[value=accept]')]);
       expect(await page.textContent('#hello')).to.include(`Statistics for ${name}`);

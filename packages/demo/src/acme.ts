@@ -2,7 +2,7 @@ import type Koa from 'koa';
 import type { Mellon } from 'koa-mellon';
 import { esc, page, table } from './html.js';
 
-const COLOR = '#1565c0';
+export const ACME_COLOR = '#1565c0';
 
 /** Acme App's pages: sign in, the user and their SAML session, a private API, Statistics, sign out. */
 export function acmePages(statisticsUrl: string) {
@@ -20,13 +20,13 @@ export function acmePages(statisticsUrl: string) {
       }
       if (ctx.path !== '/') return;
       if (!user) {
-        ctx.body = page('Acme App', COLOR, `<p>Welcome to Acme.</p><p><a class="button" id="sign-in" href="${esc(`${mellon.urls.login}?next=/`)}">Sign in with SSO</a></p>`);
+        ctx.body = page('Acme App', ACME_COLOR, `<p>Welcome to Acme.</p><p><a class="button" id="sign-in" href="${esc(`${mellon.urls.login}?next=/`)}">Sign in with SSO</a></p>`);
         return;
       }
       const mellonSession = ctx.state.mellon;
       ctx.body = page(
         'Acme App',
-        COLOR,
+        ACME_COLOR,
         `<p id="hello">Hello, <b>${esc(user.fields['name'] ?? user.username)}</b> (${esc(user.username)}).</p>
 <p><a class="button" id="statistics" href="${esc(statisticsUrl)}">Statistics</a>
 <a class="button" id="sign-out" href="${esc(`${mellon.urls.logout}?next=/`)}">Sign out</a>

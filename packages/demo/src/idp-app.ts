@@ -20,6 +20,8 @@ export interface IdpAppOptions {
   readonly debug: boolean;
 }
 
+const IDP_COLOR = '#6a1b9a';
+
 /**
  * The demo IdP: a login form of its own (the app's authentication) and `@koa-mellon/idp` for SAML.
  * The IdP only asks `authenticate(ctx)` who is logged in, and sends the browser to `/login` if nobody.
@@ -44,6 +46,7 @@ export function createIdpApp(options: IdpAppOptions): { app: Koa; idp: Idp } {
     metadataCacheDir: `${options.dataDir}/cache`,
     // Named in Stats' sign-in page, which also lists Acme API's IdP.
     organization: { names: [{ lang: 'en', value: 'Demo IdP' }], displayNames: [{ lang: 'en', value: 'Demo IdP' }], urls: [{ lang: 'en', value: `${options.origin}/` }] },
+    pages: { appName: 'Demo IdP', accentColor: IDP_COLOR },
     cookie: { name: 'demo-idp.sid' },
     logger: demoLogger('idp', options.debug),
     ...(options.store ? { store: options.store } : {}),
@@ -72,7 +75,7 @@ export function createIdpApp(options: IdpAppOptions): { app: Koa; idp: Idp } {
     }
     if (ctx.path === '/') {
       const user = findUser(ctx.cookies.get(USER_COOKIE, { signed: true }));
-      ctx.body = page('Demo IdP', '#6a1b9a', user ? `<p>Signed in as <b>${esc(user.name)}</b>.</p><p><a class="button" href="${esc(idp.logoutUrl('/'))}">Sign out everywhere</a></p>` : '<p>Nobody is signed in. <a href="/login">Sign in</a></p>');
+      ctx.body = page('Demo IdP', IDP_COLOR, user ? `<p>Signed in as <b>${esc(user.name)}</b>.</p><p><a class="button" href="${esc(idp.logoutUrl('/'))}">Sign out everywhere</a></p>` : '<p>Nobody is signed in. <a href="/login">Sign in</a></p>');
     }
   });
   return { app, idp };
@@ -81,7 +84,7 @@ export function createIdpApp(options: IdpAppOptions): { app: Koa; idp: Idp } {
 function loginPage(next: string, error?: string): string {
   return page(
     'Demo IdP — sign in',
-    '#6a1b9a',
+    IDP_COLOR,
     `${error ? `<p role="alert" style="color:#b00">${esc(error)}</p>` : ''}
 <form method="post" action="/login?next=${encodeURIComponent(next)}">
 <p><label>User name <input id="username" name="username" autocomplete="username" autofocus></label></p>

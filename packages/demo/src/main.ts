@@ -10,13 +10,13 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type Koa from 'koa';
 import { createPostgresStore, createRedisStore, migratePostgres, type StateStore } from 'koa-mellon';
-import { acmePages } from './acme.js';
+import { ACME_COLOR, acmePages } from './acme.js';
 import { PORT_VARIABLES, readConfig, type DemoConfig } from './config.js';
 import { createIdpApp } from './idp-app.js';
 import { createSpApp } from './sp-app.js';
 import { createSpaApp } from './spa.js';
 import { apiIdpMetadataUrl, createSpaApi } from './spa-api.js';
-import { statsPages } from './stats.js';
+import { STATS_COLOR, statsPages } from './stats.js';
 import { DEMO_USERS } from './users.js';
 
 async function main(config: DemoConfig): Promise<void> {
@@ -33,7 +33,7 @@ async function main(config: DemoConfig): Promise<void> {
   const idpMetadataUrl = `${idpOrigin}/saml/metadata/`;
   const common = { idpMetadataUrl, dataDir: config.dataDir, debug: config.debug };
   // Stats trusts two IdPs: the demo IdP (Acme App's Statistics link) and Acme API's (the SPA's).
-  const stats = createSpApp({ ...common, name: 'stats', displayName: 'Stats', origin: origin(config.statsPort), store: await store('demo-stats'), allowIdpInitiated: true, moreIdpMetadataUrls: [apiIdpMetadataUrl(origin(config.apiPort))], pages: statsPages() });
+  const stats = createSpApp({ ...common, name: 'stats', displayName: 'Stats', color: STATS_COLOR, origin: origin(config.statsPort), store: await store('demo-stats'), allowIdpInitiated: true, moreIdpMetadataUrls: [apiIdpMetadataUrl(origin(config.apiPort))], pages: statsPages() });
   const { app: idpApp, idp } = createIdpApp({
     origin: idpOrigin,
     dataDir: config.dataDir,
@@ -46,7 +46,7 @@ async function main(config: DemoConfig): Promise<void> {
     store: await store('demo-idp'),
     debug: config.debug,
   });
-  const acme = createSpApp({ ...common, name: 'acme', displayName: 'Acme App', origin: origin(config.acmePort), store: await store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
+  const acme = createSpApp({ ...common, name: 'acme', displayName: 'Acme App', color: ACME_COLOR, origin: origin(config.acmePort), store: await store('demo-acme'), pages: acmePages(idp.initiateUrl(stats.mellon.urls.entityId, '/')) });
   const spaApi = await createSpaApi({ ...common, origin: origin(config.apiPort), spaOrigin: origin(config.spaPort), store: await store('demo-api'), statsMetadataUrl: stats.mellon.urls.metadata });
   const spa = createSpaApp({ apiOrigin: origin(config.apiPort), clientId: 'acme-spa', statistics: { sp: stats.mellon.urls.entityId, next: '/' } });
 

@@ -18,6 +18,8 @@ export interface SpAppOptions {
   readonly allowIdpInitiated?: boolean;
   /** Shown in the SP metadata (the IdP's consent page names the app with it). */
   readonly displayName: string;
+  /** The app's colour: koa-mellon's pages (errors, IdP chooser) are drawn in it under `displayName`. */
+  readonly color: string;
   /** koa-mellon's hooks (the JWT bridge's `samlHooks`: tokens instead of a server session). */
   readonly hooks?: MellonSettings['hooks'];
   /** The app's own pages, after koa-mellon's middleware and routes. */
@@ -40,6 +42,7 @@ export function createSpApp(options: SpAppOptions): { app: Koa; mellon: Mellon }
     groupAttribute: 'groups',
     allowIdpInitiated: options.allowIdpInitiated ?? false,
     sessionCookie: { name: `${options.name}.sid` },
+    pages: { appName: options.displayName, accentColor: options.color },
     organization: { names: [options.displayName], displayNames: [options.displayName], urls: [`${options.origin}/`] },
     metadataCacheDir: `${options.dataDir}/cache`,
     logger: demoLogger(options.name, options.debug),

@@ -6,6 +6,7 @@ import { createIdp, type Idp } from '@koa-mellon/idp';
 import type { Mellon } from 'koa-mellon';
 import { demoLogger } from './log.js';
 import { demoKeyPair } from './keys.js';
+import { ACME_COLOR } from './acme.js';
 import { createSpApp } from './sp-app.js';
 
 export interface SpaApiOptions {
@@ -94,6 +95,7 @@ export async function createSpaApi(options: SpaApiOptions): Promise<{ app: Koa; 
   const sp = createSpApp({
     name: 'api',
     displayName: 'Acme API',
+    color: ACME_COLOR,
     origin: options.origin,
     idpMetadataUrl: options.idpMetadataUrl,
     dataDir: options.dataDir,
