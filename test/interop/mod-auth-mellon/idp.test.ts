@@ -211,8 +211,8 @@ describe('interop: Apache + mod_auth_mellon 0.18 as SP in front of our IdP, in C
     const answer = page.waitForResponse((r) => r.url().startsWith(`${idp().idp.urls.sso}?`));
     await page.goto(peer().secretUrl);
     expect((await answer).status()).to.equal(400);
-    await page.waitForSelector('code');
-    expect(await page.textContent('code')).to.equal('SIGNATURE_INVALID');
+    await page.waitForSelector('code.error-code');
+    expect(await page.textContent('code.error-code')).to.equal('SIGNATURE_INVALID');
     await screenshot(page, 'idp-mellon-02-bad-signature-refused');
     expect(carried(saml, idp().idp.urls.sso, 'AuthnRequest')[0]?.sigAlg).to.equal(RSA_SHA256);
     expect(idp().refusals()).to.deep.equal(['SIGNATURE_INVALID']);

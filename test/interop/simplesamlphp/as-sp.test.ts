@@ -215,9 +215,9 @@ describe('interop: SimpleSAMLphp 1.19 as SP in front of our IdP, in Chromium', f
     const answer = page.waitForResponse((r) => r.url().startsWith(idp().idp.urls.sso));
     await page.goto(peer().loginUrl);
     expect((await answer).status()).to.equal(400);
-    await page.waitForSelector('code');
+    await page.waitForSelector('code.error-code');
     expect(await page.textContent('h1')).to.equal('Sign-in problem');
-    expect(await page.textContent('code')).to.equal('SIGNATURE_MISSING');
+    expect(await page.textContent('code.error-code')).to.equal('SIGNATURE_MISSING');
     await screenshot(page, 'idp-ssp-03-unsigned-request-refused');
     const [request] = carried(saml, idp().idp.urls.sso, 'AuthnRequest');
     expect(request?.signature).to.equal(null);

@@ -33,7 +33,7 @@ describe('interop: SimpleSAMLphp — IdP-initiated login in Chromium', function 
     expect(answer.status()).to.equal(400);
     await page.waitForSelector('h1');
     expect(await page.textContent('h1')).to.equal('Sign-in problem');
-    expect(await page.textContent('code')).to.equal('UNSOLICITED_RESPONSE');
+    expect(await page.textContent('code.error-code')).to.equal('UNSOLICITED_RESPONSE');
     // Nothing from the wire is echoed: not the user's attributes, not the IdP's entityID.
     const html = await page.content();
     expect(html).not.to.include('employee@example.org');

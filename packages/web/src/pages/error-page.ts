@@ -65,8 +65,8 @@ export function builtInErrorPage(page: ErrorPage, theme: PageTheme): string {
   // The reference is ours (Crockford base32), never wire data; escaped all the same.
   const reference =
     page.reference === undefined
-      ? `<p class="muted">Error code <code>${page.code}</code></p>`
-      : `<p class="reference">Reference: <code>${escapeHtml(page.reference)}</code><br><span class="muted">Quote it if you contact support.</span><br><span class="muted">Error code <code>${page.code}</code></span></p>`;
+      ? `<p class="muted">Error code <code class="error-code">${page.code}</code></p>`
+      : `<p class="reference">Reference: <code>${escapeHtml(page.reference)}</code><br><span class="muted">Quote it if you contact support.</span><br><span class="muted">Error code <code class="error-code">${page.code}</code></span></p>`;
   const later = page.redirectAfter > 0 ? `<p class="muted">You will be taken there in ${Math.round(page.redirectAfter)} seconds.</p>` : '';
   return pageDocument(theme, {
     title: 'Sign-in problem',

@@ -87,7 +87,7 @@ describe('pages a person sees (@koa-mellon/web)', () => {
         expect(response.status).to.equal(400);
         expect(html).to.include('<title>Sign-in problem · Acme &#60;script&#62;').and.include('<header>Acme &#60;script&#62;');
         expect(html).to.include(':root{--accent:#1b5e20}').and.include('<meta name="viewport"');
-        expect(html).to.include('Reference: <code>K7Q2-9XMA</code>').and.include('<code>AUDIENCE_MISMATCH</code>');
+        expect(html).to.include('Reference: <code>K7Q2-9XMA</code>').and.include('<code class="error-code">AUDIENCE_MISMATCH</code>');
         expect(html).to.include('href="/back?x=&#60;script&#62;').and.not.include('<script>');
         expect(response.headers.get('content-security-policy')).to.equal("default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'");
         expect(response.headers.get('x-frame-options')).to.equal('DENY');
