@@ -93,6 +93,8 @@ function adapterContext(rt: Runtime, idp: ResolvedIdp, entityId: string) {
     groupAttribute: s.groupAttribute,
     createGroup: s.createGroup,
     transientFederationAttribute: s.transientFederationAttribute,
+    nameIdPolicyFormat: s.nameIdPolicyFormat,
+    nameIdFormats: s.nameIdFormats,
     lookupByAttributes: s.lookupByAttributes,
     users: rt.users,
   };
