@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { installTelemetry } from '../../../../docs/examples/telemetry.js';
 import { TELEMETRY_METRICS, type Logger } from '@koa-mellon/web';
 import type { MellonSettings } from 'koa-mellon';
@@ -237,5 +237,21 @@ describe('docs/telemetry.md', () => {
     expect(requestSpans(spans.getFinishedSpans())).to.have.length(3);
     const names = metricExporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name)));
     expect(names).to.include.members([TELEMETRY_METRICS.logins, TELEMETRY_METRICS.stepDuration]);
+  });
+
+  it('docs/examples/telemetry.ts with a sampler: the traces it drops are not exported, the metrics still are', async () => {
+    const spans = new InMemorySpanExporter();
+    const metricExporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+    const shutdown = installTelemetry({ export: (batch, done) => spans.export(batch, done), shutdown: async () => {} }, metricExporter, new AlwaysOffSampler());
+    const sp = await TestSp.start('/accounts/mellon', { logger: SILENT });
+    try {
+      expect((await sp.login()).status).to.equal(303);
+    } finally {
+      await sp.stop();
+      await shutdown();
+    }
+    expect(spans.getFinishedSpans()).to.deep.equal([]);
+    const names = metricExporter.getMetrics().flatMap((r) => r.scopeMetrics.flatMap((s) => s.metrics.map((m) => m.descriptor.name)));
+    expect(names).to.include(TELEMETRY_METRICS.logins);
   });
 });
