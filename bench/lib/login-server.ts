@@ -6,7 +6,11 @@
  * `{"port":…}` once listening. GET /__usage answers this process's CPU time and memory.
  *
  * Environment: KIND, STORE_URL (Redis or PostgreSQL), KEY_DIR (idp.crt, sp.key, sp.crt written
- * by bench/logins.ts), SESSION_MAX_AGE (seconds, default 8 h).
+ * by bench/logins.ts), SESSION_MAX_AGE (seconds, default 8 h). For koa-mellon (bench/tracing.ts):
+ * TRACES `off` (traces: false), `on` (the default), `otel` (on, and an OpenTelemetry SDK
+ * installed as docs/telemetry.md shows, exporting to memory; GET /__usage empties it) or
+ * `otel-sampled` (the same SDK keeping 10 % of the traces);
+ * IDP_INITIATED=1 sets allowIdpInitiated.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -19,6 +23,9 @@ import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { generateIdpMetadata } from '@koa-mellon/saml';
 import { createPostgresStore, createRedisStore, readForm, type StateStore } from '@koa-mellon/web';
 import { createMellon } from 'koa-mellon';
+import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
+import { InMemorySpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
+import { installTelemetry } from '../../docs/examples/telemetry.js';
 import { IDP_ENTITY_ID, IDP_SSO_URL } from './bench-idp.js';
 
 
@@ -26,6 +33,8 @@ const kind = process.env['KIND'] ?? 'memory';
 const keyDir = process.env['KEY_DIR'] ?? '';
 const sessionMaxAge = Number(process.env['SESSION_MAX_AGE'] ?? 8 * 3600);
 const read = (name: string) => readFileSync(join(keyDir, name), 'utf8');
+const traces = process.env['TRACES'] ?? 'on';
+const exported = traces.startsWith('otel') ? installInMemoryExport(traces === 'otel-sampled' ? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) }) : undefined) : undefined;
 
 const app = new Koa();
 app.keys = ['bench-cookie-secret'];
@@ -41,6 +50,7 @@ app.use(async (ctx, next) => {
   if (ctx.path !== '/__usage') return next();
   const gc = (globalThis as { gc?: () => void }).gc;
   if (ctx.query['gc'] === '1' && gc) gc();
+  exported?.reset();
   ctx.body = { cpu: process.cpuUsage(), memory: process.memoryUsage() };
 });
 
@@ -48,6 +58,8 @@ if (kind === 'node-saml') mountNodeSaml();
 else await mountKoaMellon(await openStore());
 
 handle = app.callback();
+// SIGINT ends the process normally, so that --cpu-prof writes its profile (bench/tracing.ts --profile).
+process.once('SIGINT', () => process.exit(0));
 process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 
 async function openStore(): Promise<StateStore | undefined> {
@@ -66,12 +78,27 @@ async function mountKoaMellon(store: StateStore | undefined): Promise<void> {
     sessionCookie: { maxAge: sessionMaxAge },
     logger: { debug() {}, info() {}, warn() {}, error: (obj: unknown, msg?: string) => console.error(msg, obj) },
     ...(store ? { store } : {}),
+    traces: traces !== 'off',
+    allowIdpInitiated: process.env['IDP_INITIATED'] === '1',
   });
   app.use(mellon.middleware());
   app.use(mellon.routes());
   app.use(async (ctx) => {
     ctx.body = ctx.state.user ? `hello ${ctx.state.user.username}` : 'anonymous';
   });
+}
+
+/** The SDK as an app installs it (batched spans, periodic metrics), exporting to memory the bench empties. */
+function installInMemoryExport(sampler?: Sampler): { reset(): void } {
+  const spans = new InMemorySpanExporter();
+  const metrics = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
+  installTelemetry(spans, metrics, sampler);
+  return {
+    reset: () => {
+      spans.reset();
+      metrics.reset();
+    },
+  };
 }
 
 function mountNodeSaml(): void {

@@ -30,6 +30,8 @@ export interface ResponseFixture {
   signResponse?: boolean;
   encrypt?: XmlsecCipher | null;
   keyTransport?: XmlsecKeyTransport;
+  /** Key pair the assertion is encrypted to (testKeyPair): the SP's by default. */
+  encryptTo?: string;
   /** Signing key pair name (testKeyPair): the IdP's by default. */
   signer?: string;
   signerType?: 'rsa' | 'ec';
@@ -143,14 +145,14 @@ export function unsignedResponse(f: ResponseFixture = {}): string {
  */
 export function xmlsecResponse(f: ResponseFixture = {}): string {
   const signer = testKeyPair(f.signer ?? 'idp', f.signerType);
-  const sp = testKeyPair('sp');
+  const recipient = testKeyPair(f.encryptTo ?? 'sp');
   let xml = unsignedResponse(f);
   if (f.beforeSigning) xml = f.beforeSigning(xml);
   if (f.signAssertion ?? true) {
     const xpath = f.encrypt ? ASSERTION_XPATH.replace(/$/, "/*[local-name()='Signature']") : ASSERTION_SIG_XPATH;
     xml = xmlsecSign(xml, signer.keyPath, signer.certPath, xpath);
   }
-  if (f.encrypt) xml = xmlsecEncrypt(xml, sp.certPath, ASSERTION_XPATH, f.encrypt, f.keyTransport);
+  if (f.encrypt) xml = xmlsecEncrypt(xml, recipient.certPath, ASSERTION_XPATH, f.encrypt, f.keyTransport);
   if (f.signResponse) xml = xmlsecSign(xml, signer.keyPath, signer.certPath, RESPONSE_SIG_XPATH);
   return xml;
 }

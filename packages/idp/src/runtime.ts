@@ -17,7 +17,7 @@ import type { IdpLogger, IdpSettings, IdpUser, ServiceProviderInfo, ServiceProvi
 import { validateIdpSettings } from './settings/validate.js';
 import { createIdpStores, type IdpStores } from './state/store.js';
 import { IdpSessions } from './state/sessions.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, type StateStore } from '@koa-mellon/web';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, countMetadataEvent, createMemoryStore, type StateStore } from '@koa-mellon/web';
 
 /** One configured SP, resolved at start-up; its metadata is read through `source`. */
 export interface ResolvedSp<U extends IdpUser = IdpUser> {
@@ -104,6 +104,7 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
       settingsPath: path,
       onEvent: (event) => {
         settings.onMetadataEvent?.(event);
+        countMetadataEvent('idp', event);
         const level = event.type === 'loaded' || event.type === 'refreshed' ? 'info' : 'warn';
         logger[level]({ sp: index, ...metadataLogFields(event) }, `koa-mellon idp: metadata ${event.type}`);
       },

@@ -20,7 +20,7 @@ import type { IdentityProviderSettings, Logger, MellonSettings } from './setting
 import { validateSettings } from './settings/validate.js';
 import { SessionManager } from './session/sessions.js';
 import { SP_TRACES_NAMESPACE, createStores, type MellonStores } from './state/stores.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS, createMemoryStore, createStderrLogger, createTraceStore, readPem, type StateStore, type TraceRedaction, type TraceStore } from '@koa-mellon/web';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, countMetadataEvent, createMemoryStore, createStderrLogger, createTraceStore, readPem, type StateStore, type TraceRedaction, type TraceStore } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import { createAppKeysCheck } from './router/app-keys.js';
 
@@ -157,6 +157,7 @@ export function createRuntime(input: MellonSettings): Runtime {
       clock,
       settingsPath: path,
       onEvent: (event) => {
+        countMetadataEvent('sp', event);
         const level = event.type === 'loaded' || event.type === 'refreshed' ? 'info' : 'warn';
         logger[level]({ idp: index, ...metadataLogFields(event) }, `koa-mellon: metadata ${event.type}`);
       },

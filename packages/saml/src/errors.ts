@@ -500,8 +500,12 @@ export class StatusError extends MellonError {
   readonly statusCodes: readonly string[];
   readonly statusMessage: string | undefined;
 
-  constructor(statusCodes: readonly string[], statusMessage: string | undefined) {
-    super('STATUS_NOT_SUCCESS', `peer answered status ${statusCodes.join(' / ')}`);
+  /** `detail` adds to the operator's detail (what we asked for, say). */
+  constructor(statusCodes: readonly string[], statusMessage: string | undefined, detail?: Readonly<Record<string, string>>) {
+    // For the operator's trace: the peer's codes and its StatusMessage (its text, bounded by readStatus).
+    super('STATUS_NOT_SUCCESS', `peer answered status ${statusCodes.join(' / ')}`, {
+      detail: { status: statusCodes[0] ?? '(none)', subStatus: statusCodes.slice(1).join(' ') || '(none)', statusMessage: statusMessage ?? '(none)', ...detail },
+    });
     this.statusCodes = statusCodes;
     this.statusMessage = statusMessage;
   }

@@ -62,3 +62,4 @@ export {
   type TraceUpdate,
 } from './trace/store.js';
 export { FlowTrace, traceLogger, type FlowTraceOptions } from './trace/flow-trace.js';
+export { countMetadataEvent, TELEMETRY_SCOPE, TELEMETRY_METRICS, TELEMETRY_ATTRIBUTES } from './trace/telemetry.js';

@@ -1,6 +1,7 @@
 import { ConfigError } from '@koa-mellon/saml';
 import { NAMEID_FORMAT } from '@koa-mellon/saml';
 import { INACTIVE_ACCOUNT_MESSAGE, NO_ACCOUNT_MESSAGE } from './messages.js';
+import { wantedNameIdFormat } from './name-id-format.js';
 import { singleString } from './read-attributes.js';
 import { PermissionDenied, type Adapter, type AdapterSpec, type IdpContext, type MellonAttributes, type User } from './types.js';
 
@@ -58,7 +59,12 @@ export async function runAdapterChain(chain: AdapterChain, idp: IdpContext, attr
       break;
     }
   }
-  if (user === undefined) throw new PermissionDenied(NO_ACCOUNT_MESSAGE, noAccountReason(idp, attributes));
+  if (user === undefined) {
+    const transient = transientWithoutFederation(idp, attributes);
+    throw transient
+      ? new PermissionDenied(NO_ACCOUNT_MESSAGE, TRANSIENT_REASON, { nameIdFormatReceived: NAMEID_FORMAT.transient, nameIdFormatWanted: wantedNameIdFormat(idp), transientFederationAttribute: '(not set)' })
+      : new PermissionDenied(NO_ACCOUNT_MESSAGE);
+  }
   for (const adapter of chain.adapters) {
     await adapter.provision?.(user, idp, attributes);
   }
@@ -72,7 +78,9 @@ export async function runAdapterChain(chain: AdapterChain, idp: IdpContext, attr
  * NameID (SimpleSAMLphp's default for an SP read from XML metadata, Shibboleth's) keys no account,
  * and no `transientFederationAttribute` says which attribute does.
  */
-function noAccountReason(idp: IdpContext, attributes: MellonAttributes): string | undefined {
-  if (singleString(attributes, 'name_id_format') !== NAMEID_FORMAT.transient || idp.transientFederationAttribute !== undefined) return undefined;
-  return 'The IdP sent a transient NameID (a new value at every login), which cannot identify an account, and transientFederationAttribute is not set. Fix one of: ask the IdP for a persistent NameID (list it in nameIdFormats so it appears in our metadata, or set nameIdPolicyFormat), or set transientFederationAttribute to an attribute that identifies the user.';
+function transientWithoutFederation(idp: IdpContext, attributes: MellonAttributes): boolean {
+  return singleString(attributes, 'name_id_format') === NAMEID_FORMAT.transient && idp.transientFederationAttribute === undefined;
 }
+
+const TRANSIENT_REASON =
+  'The IdP sent a transient NameID (a new value at every login), which cannot identify an account, and transientFederationAttribute is not set. Fix one of: ask the IdP for a persistent NameID (list it in nameIdFormats so it appears in our metadata, or set nameIdPolicyFormat), or set transientFederationAttribute to an attribute that identifies the user.';

@@ -32,6 +32,9 @@ export interface IdpSettings {
   readonly createGroup: boolean;
   /** For transient NameIDs: the attribute holding a stable identifier; without it, no login. */
   readonly transientFederationAttribute?: string | undefined;
+  /** The NameID format asked for in AuthnRequests, and those listed in our metadata (shown when a login is refused for its NameID). */
+  readonly nameIdPolicyFormat?: string | undefined;
+  readonly nameIdFormats?: readonly string[] | undefined;
   readonly lookupByAttributes: readonly LookupByAttributeRule[];
 }
 
@@ -100,9 +103,12 @@ export class PermissionDenied extends MellonError {
   override readonly name = 'PermissionDenied';
   /** Shown to the user as is: never put wire data in it. */
   readonly publicMessage: string;
-  /** `reason`, when given, is for the operator's log only (the message); the user sees `publicMessage`. */
-  constructor(publicMessage = 'You are not allowed to sign in to this application.', reason?: string) {
-    super('PERMISSION_DENIED' satisfies MellonErrorCode, reason === undefined ? publicMessage : `${publicMessage} ${reason}`);
+  /**
+   * `reason`, when given, is for the operator's log only (the message), `detail` for the login's
+   * trace (MellonError.detail); the user sees `publicMessage`.
+   */
+  constructor(publicMessage = 'You are not allowed to sign in to this application.', reason?: string, detail?: Readonly<Record<string, string>>) {
+    super('PERMISSION_DENIED' satisfies MellonErrorCode, reason === undefined ? publicMessage : `${publicMessage} ${reason}`, detail ? { detail } : undefined);
     this.publicMessage = publicMessage;
   }
 }

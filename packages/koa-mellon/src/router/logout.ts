@@ -79,6 +79,7 @@ export async function logout(ctx: Context, rt: Runtime): Promise<void> {
   const verified = peer as Peer; // set by the step above, which threw otherwise
   if (message.kind === 'LogoutRequest') await trace.run('end the federated sessions and answer', () => answerLogoutRequest(ctx, traced, verified, message));
   else await trace.run('finish our logout', () => finishLogout(ctx, traced, verified, message));
+  trace.complete();
   await trace.flush();
 }
 
@@ -195,7 +196,10 @@ export async function startLogout(ctx: Context, rt: Runtime, next: string, saved
   const { mellon } = record;
   // A LogoutRequest must name the user by NameID (saml-core §3.7.1): a session logged in without
   // one (docs/logout.md) ends here only.
-  if (!peer || !endpoint || mellon.nameIdContent === undefined) return ctx.redirect(next);
+  if (!peer || !endpoint || mellon.nameIdContent === undefined) {
+    flowTraceOf(ctx)?.complete();
+    return ctx.redirect(next);
+  }
   const { id, document } = buildLogoutRequest({
     issuer: rt.urls.entityId,
     destination: endpoint.location,

@@ -16,11 +16,15 @@ export function keyFingerprint(key: KeyObject): string {
 
 /** Trusted keys vs the certificate in the signature's KeyInfo (never used to verify: display only). */
 export function keyDetail(signature: Element | undefined, trusted: readonly KeyObject[]): Record<string, string> {
-  return { signedWith: signedWithFingerprint(signature), trusted: trusted.map(keyFingerprint).join(' ') || '(none)' };
+  return { signedWith: keyInfoFingerprint(signature), trusted: trusted.map(keyFingerprint).join(' ') || '(none)' };
 }
 
-function signedWithFingerprint(signature: Element | undefined): string {
-  const keyInfo = signature && optionalChild(signature, 'ds', 'KeyInfo');
+/**
+ * The fingerprint of the certificate in `element`'s ds:KeyInfo (a Signature's, an EncryptedKey's),
+ * for display only: it names a key, it is never used as one.
+ */
+export function keyInfoFingerprint(element: Element | undefined): string {
+  const keyInfo = element && optionalChild(element, 'ds', 'KeyInfo');
   const data = keyInfo && optionalChild(keyInfo, 'ds', 'X509Data');
   const cert = data && optionalChild(data, 'ds', 'X509Certificate');
   if (!cert) return '(no certificate in KeyInfo)';

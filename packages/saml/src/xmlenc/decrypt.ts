@@ -1,7 +1,8 @@
-import { createDecipheriv, type KeyObject } from 'node:crypto';
+import { createDecipheriv, createPublicKey, type KeyObject } from 'node:crypto';
 import { BLOCK_CIPHER_INFO, HASH_OF_DIGEST, HASH_OF_MGF, KEY_TRANSPORT, isBlockEncryptionAllowed, isKeyTransportAllowed, type AlgorithmPolicy } from '../constants/algorithms.js';
 import { decodeBase64 } from '../base64.js';
-import { fail, MellonError } from '../errors.js';
+import { fail, failWithDetail, MellonError } from '../errors.js';
+import { keyFingerprint, keyInfoFingerprint } from '../xmldsig/refusal-detail.js';
 import { parseXml, type ParseLimits, type ParsedXml } from '../xml/parse.js';
 import { childrenNamed, elementChildren, inScopeNamespaces, isElement, optionalChild, requiredAttribute, requiredChild } from '../xml/select.js';
 import { textOf } from '../xml/text.js';
@@ -34,7 +35,7 @@ export function decryptElement(container: Element, options: DecryptOptions): Par
   }
   const keyInfo = optionalChild(encryptedData, 'ds', 'KeyInfo');
   const encryptedKeys = [...(keyInfo ? childrenNamed(keyInfo, 'xenc', 'EncryptedKey') : []), ...childrenNamed(container, 'xenc', 'EncryptedKey')];
-  if (encryptedKeys.length === 0) fail('DECRYPTION_FAILED', 'no EncryptedKey');
+  if (encryptedKeys.length === 0) failWithDetail('DECRYPTION_FAILED', 'no EncryptedKey', decryptionDetail(blockAlgorithm, [], options.keys));
   const transports = encryptedKeys.map((encryptedKey) => readKeyTransport(encryptedKey, options.policy));
   const cipherValue = readCipherValue(encryptedData);
 
@@ -52,12 +53,27 @@ export function decryptElement(container: Element, options: DecryptOptions): Par
     }
     if (plaintext !== undefined) break;
   }
-  if (plaintext === undefined) fail('DECRYPTION_FAILED', 'no key decrypts the element');
+  if (plaintext === undefined) failWithDetail('DECRYPTION_FAILED', 'no key decrypts the element', decryptionDetail(blockAlgorithm, encryptedKeys, options.keys));
   try {
     return parseXml(plaintext, { ...options.limits, inheritedNamespaces: inScopeNamespaces(container) });
   } catch (err) {
-    throw new MellonError('DECRYPTION_FAILED', 'decrypted content is not acceptable XML', { cause: err });
+    throw new MellonError('DECRYPTION_FAILED', 'decrypted content is not acceptable XML', { cause: err, detail: decryptionDetail(blockAlgorithm, encryptedKeys, options.keys) });
   }
+}
+
+/**
+ * For the operator's trace only (the user sees the one DECRYPTION_FAILED): the keys we tried, the
+ * key the IdP says it encrypted for (its EncryptedKey's certificate, as SHA-256 of the public key,
+ * as for signatures), and the algorithms. The same fields whatever went wrong, so the detail is no
+ * oracle either.
+ */
+function decryptionDetail(blockAlgorithm: string, encryptedKeys: readonly Element[], keys: readonly KeyObject[]): Record<string, string> {
+  return {
+    triedKeys: keys.map((key) => keyFingerprint(key.type === 'private' ? createPublicKey(key) : key)).join(' ') || '(none: no privateKey or privateKeys)',
+    encryptedFor: encryptedKeys.map((encryptedKey) => keyInfoFingerprint(encryptedKey)).join(' ') || '(no EncryptedKey)',
+    blockAlgorithm,
+    keyTransport: encryptedKeys.map((encryptedKey) => optionalChild(encryptedKey, 'xenc', 'EncryptionMethod')?.getAttribute('Algorithm') ?? '(none)').join(' ') || '(none)',
+  };
 }
 
 function readKeyTransport(encryptedKey: Element, policy: AlgorithmPolicy | undefined): { params: KeyTransportParams; wrapped: Buffer } {

@@ -39,7 +39,10 @@ export async function stashOrFinish(state: AcsState): Promise<void> {
     browser: state.pending?.browser,
     trace: state.trace.reference,
   };
-  if (!verified.browser) return finishLogin(ctx, rt, verified, state.trace.logger);
+  if (!verified.browser) {
+    await finishLogin(ctx, rt, verified, state.trace.logger);
+    return state.trace.complete();
+  }
   const key = randomBytes(16).toString('hex');
   await rt.stores.requests.setIfAbsent(`fin:${key}`, verified, FINISH_TTL_MS);
   ctx.status = 303;
@@ -57,6 +60,7 @@ export async function finishStashedLogin(ctx: Context, rt: Runtime): Promise<voi
   if (!verified.browser || !isSameBrowser(ctx, rt, verified.browser)) fail('LOGIN_BROWSER_MISMATCH', 'login finished in another browser than it started');
   clearBinding(ctx, rt);
   await trace.run('finish: adapters and session', () => finishLogin(ctx, rt, verified, trace.logger));
+  trace.complete();
   await trace.flush();
 }
 
@@ -89,6 +93,8 @@ function adapterContext(rt: Runtime, idp: ResolvedIdp, entityId: string) {
     groupAttribute: s.groupAttribute,
     createGroup: s.createGroup,
     transientFederationAttribute: s.transientFederationAttribute,
+    nameIdPolicyFormat: s.nameIdPolicyFormat,
+    nameIdFormats: s.nameIdFormats,
     lookupByAttributes: s.lookupByAttributes,
     users: rt.users,
   };

@@ -83,7 +83,7 @@ export async function validateParsedResponse(parsed: ParsedXml, element: Element
   checkIssuer([parts.issuer, response.issuer && readIssuer(response.issuer)], options.idp.entityId);
   checkSubjectIdentified(parts, options.subjectAttribute);
   const responseInResponseTo = attribute(response.element, 'InResponseTo');
-  const bearer = checkSubjectConfirmation(parts.bearers, { acsUrl: options.sp.acsUrl, now, skewSeconds, responseInResponseTo });
+  const bearer = checkSubjectConfirmation(parts.bearers, { acsUrl: options.sp.acsUrl, now, skewSeconds, responseInResponseTo, methods: parts.confirmationMethods });
   checkConditions(parts.conditions, { spEntityId: options.sp.entityId, now, skewSeconds });
   const authn = checkAuthnStatement(parts.authnStatements, { now, skewSeconds });
   const inResponseTo = bearer.inResponseTo ?? responseInResponseTo;

@@ -37,6 +37,8 @@ export interface AssertionParts {
   readonly issuer: string;
   readonly nameId?: NameIdParts | undefined;
   readonly bearers: readonly BearerConfirmation[];
+  /** The Method of every SubjectConfirmation, bearer or not (for the operator when none is bearer). */
+  readonly confirmationMethods: readonly string[];
   readonly conditions?: { notBefore?: number | undefined; notOnOrAfter?: number | undefined; audienceRestrictions: readonly string[][] } | undefined;
   readonly authnStatements: readonly AuthnStatementParts[];
   readonly attributes: readonly AttributeDetail[];
@@ -83,6 +85,7 @@ export function readAssertion(el: Element, decrypt: DecryptOptions): AssertionPa
     issuer: readIssuer(issuer),
     nameId: subject ? readSubjectId(subject, decrypt) : undefined,
     bearers: subject ? readBearers(subject) : [],
+    confirmationMethods: subject ? childrenNamed(subject, 'saml', 'SubjectConfirmation').map((c) => attribute(c, 'Method') ?? '(no Method)') : [],
     conditions: conditions ? readConditions(conditions) : undefined,
     authnStatements: statements.filter((s) => isElement(s, 'saml', 'AuthnStatement')).map(readAuthnStatement),
     attributes: statements.filter((s) => isElement(s, 'saml', 'AttributeStatement')).flatMap((s) => readAttributeStatement(s, decrypt)),

@@ -49,6 +49,8 @@ export interface RequestIdStore {
 export interface ReplayCache {
   /** Records `id` until `expiresAt` (ms); false when it was already recorded. Must be atomic. */
   markSeen(id: string, expiresAt: number): Promise<boolean> | boolean;
+  /** When `id` was first recorded (epoch ms), if the cache knows: shown in a REPLAYED_ASSERTION trace. */
+  firstSeen?(id: string): Promise<number | undefined> | number | undefined;
 }
 
 export interface ResponseValidationOptions {

@@ -1,4 +1,5 @@
-import { fail, failWithDetail, MellonError } from '../../../errors.js';
+import { failWithDetail, MellonError } from '../../../errors.js';
+import { CONFIRMATION_METHOD_BEARER } from '../../../constants/urn.js';
 import { checkWindow } from '../../../time.js';
 import type { BearerConfirmation } from '../read-assertion.js';
 
@@ -14,13 +15,26 @@ import type { BearerConfirmation } from '../read-assertion.js';
  */
 export function checkSubjectConfirmation(
   bearers: readonly BearerConfirmation[],
-  context: { acsUrl: string; now: number; skewSeconds: number; responseInResponseTo?: string | undefined },
+  context: { acsUrl: string; now: number; skewSeconds: number; responseInResponseTo?: string | undefined; methods?: readonly string[] | undefined },
 ): BearerConfirmation {
-  if (bearers.length === 0) fail('SUBJECT_CONFIRMATION_INVALID', 'no bearer SubjectConfirmation');
+  if (bearers.length === 0) {
+    failWithDetail('SUBJECT_CONFIRMATION_INVALID', 'no bearer SubjectConfirmation', {
+      expectedMethod: CONFIRMATION_METHOD_BEARER,
+      receivedMethods: context.methods?.slice(0, 5).join(' ') || '(no SubjectConfirmation)',
+    });
+  }
   let firstError: MellonError | undefined;
   for (const bearer of bearers) {
     try {
-      if (bearer.notOnOrAfter === undefined) fail('SUBJECT_CONFIRMATION_INVALID', 'bearer confirmation lacks NotOnOrAfter');
+      if (bearer.notOnOrAfter === undefined) {
+        failWithDetail('SUBJECT_CONFIRMATION_INVALID', 'bearer confirmation lacks NotOnOrAfter', {
+          method: CONFIRMATION_METHOD_BEARER,
+          expectedRecipient: context.acsUrl,
+          receivedRecipient: bearer.recipient ?? '(none)',
+          expectedNotOnOrAfter: 'a time after now',
+          receivedNotOnOrAfter: '(none)',
+        });
+      }
       if (bearer.recipient !== context.acsUrl) failWithDetail('RECIPIENT_MISMATCH', 'Recipient is not our ACS URL', { expected: context.acsUrl, received: bearer.recipient ?? '(none)' });
       if (
         bearer.inResponseTo !== undefined &&

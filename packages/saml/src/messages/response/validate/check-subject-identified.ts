@@ -1,4 +1,4 @@
-import { fail } from '../../../errors.js';
+import { failWithDetail } from '../../../errors.js';
 import type { AssertionParts } from '../read-assertion.js';
 
 /**
@@ -8,9 +8,19 @@ import type { AssertionParts } from '../read-assertion.js';
  */
 export function checkSubjectIdentified(parts: AssertionParts, subjectAttribute: string | undefined): void {
   if (parts.nameId) return;
-  if (subjectAttribute === undefined) fail('NAMEID_MISSING', 'assertion has no NameID and no subject attribute is configured (transientFederationAttribute)');
+  if (subjectAttribute === undefined) {
+    failWithDetail('NAMEID_MISSING', 'assertion has no NameID and no subject attribute is configured (transientFederationAttribute)', {
+      nameIdFormatReceived: '(no NameID)',
+      subjectAttribute: '(not set)',
+    });
+  }
   const values = parts.attributes.filter((attribute) => attribute.name === subjectAttribute).flatMap((attribute) => attribute.values);
   if (values.length !== 1 || values[0] === '') {
-    fail('NAMEID_MISSING', `assertion has no NameID and ${values.length} values of its subject attribute ${subjectAttribute.slice(0, 80)}`);
+    // The count only: the values are personal.
+    failWithDetail('NAMEID_MISSING', `assertion has no NameID and ${values.length} values of its subject attribute ${subjectAttribute.slice(0, 80)}`, {
+      nameIdFormatReceived: '(no NameID)',
+      subjectAttribute,
+      subjectAttributeValues: values.length === 1 ? 'one, empty' : String(values.length),
+    });
   }
 }
