@@ -144,12 +144,13 @@ for (const basePath of ['', '/accounts/sso']) {
       expect((await whoami()).user?.id).to.be.a('string').and.equal(atAcme.user?.id);
     });
 
-    it('refuses a login without a uid (transient NameID, no transientFederationAttribute) with PERMISSION_DENIED', async () => {
+    it('refuses a login without a uid (transient NameID, no transientFederationAttribute) with UID_MISSING, a friendly page', async () => {
       const stop = await login('anon', idps[1] as IdpServer);
-      // The single-IdP SP's refusal (DefaultAdapter: no federation key): 'No account is linked to this identity.'
-      expect(stop.status).to.equal(403);
-      expect(stop.body).to.include('<code>PERMISSION_DENIED</code>');
+      expect(stop.status).to.equal(400);
+      expect(stop.body).to.include('<code>UID_MISSING</code>').and.include('did not say which account is yours');
       expect(await whoami()).to.deep.equal({ user: null, mellon: null });
+      const refusal = logged.find((line) => line['code'] === 'UID_MISSING');
+      expect(String(refusal?.['reason'])).to.include('transientFederationAttribute is not set');
     });
 
     it('refuses a response from acme’s IdP posted to globex’s ACS', async () => {
