@@ -17,6 +17,9 @@ import { scopeFederation } from './scoped-users.js';
 import { ORGANIZATION_KEYS, type MellonOrganizationsSettings, type OrganizationSettings } from './types.js';
 import { checkEmailLinking, validateOrganizationsSettings, validateRunTimeOrganization } from './validate.js';
 
+/** Per-IdP keys that the SP's metadata publishes (router/metadata.ts reads them from the SP's settings). */
+const PUBLISHED_KEYS = ['nameIdFormats', 'requestsSigned', 'wantAssertionsSigned', 'assertionConsumerBindings', 'defaultAssertionConsumerBinding'] as const;
+
 /** One organization as served: its settings and its own SP (the single-IdP runtime and router). */
 export interface ServedOrganization {
   readonly settings: OrganizationSettings;
@@ -72,11 +75,15 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
   const build = (org: OrganizationSettings, path: string): ServedOrganization => {
     checkEmailLinking(org, shared.lookupByAttributes, path);
     const idp = Object.fromEntries(Object.entries(org).filter(([key]) => !ORGANIZATION_KEYS.has(key)));
+    // One organization is one SP with its own metadata: what that metadata publishes (NameID
+    // formats, signing, ACS bindings) follows the organization's overrides, not only the shared keys.
+    const published = Object.fromEntries(PUBLISHED_KEYS.filter((key) => org[key] !== undefined).map((key) => [key, org[key]]));
     try {
       const mellon = createMellon({
         // Usernames default to uid@slug, so the same uid at two organizations makes two users.
         realm: org.slug,
         ...shared,
+        ...published,
         baseUrl: new URL(`${org.slug}/`, base).href,
         identityProviders: [idp],
         store,
