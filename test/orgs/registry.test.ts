@@ -200,3 +200,22 @@ describe('organizations added at run time and the SSRF guard', () => {
     expect(await instance.registry.list()).to.deep.equal([]);
   });
 });
+
+describe('createMellonOrganizations close()', () => {
+  it('lets the app close the registry’s store right after (the unsubscribe it then refuses is not an unhandled rejection)', async () => {
+    const store = createMemoryStore();
+    const orgs = createMellonOrganizations({ baseUrl: `${SP_ORIGIN}/sso`, privateKey: testKeyPair('sp').keyPem, publicKeys: [testKeyPair('sp').certPem], logger: quiet, organizations: [], registry: createOrganizationRegistry(store) });
+    await orgs.get('nobody');
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      orgs.close();
+      await store.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled).to.deep.equal([]);
+  });
+});

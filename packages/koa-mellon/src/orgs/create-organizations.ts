@@ -188,7 +188,8 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
     close() {
       for (const org of served.values()) org.mellon.close();
       for (const entry of loaded.values()) void entry.then((org) => org?.mellon.close(), () => undefined);
-      void subscribed?.then((unsubscribe) => unsubscribe(), () => undefined);
+      // The app may close the registry's store right after: an unsubscribe it refuses is moot.
+      void subscribed?.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       for (const owned1 of owned) void owned1.close();
     },
   };
