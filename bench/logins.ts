@@ -13,118 +13,20 @@
  * The load generator (this process) signs each Response with the core signer; its cost is the
  * same for every SP, so logins/s compare, and the SP's own CPU per login is measured apart.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { NAMEID_FORMAT, buildResponse, decodeRedirect, parseAuthnRequest, parseXml, serializeXml } from '@koa-mellon/saml';
 import { migratePostgres } from '@koa-mellon/web';
 import pg from 'pg';
-import { testKeyPair } from '../test/helpers/keys.js';
 import { TestPostgres } from '../test/helpers/postgres.js';
 import { TestRedis } from '../test/helpers/redis.js';
-import { IDP_ENTITY_ID } from './lib/bench-idp.js';
+import { drive as driveLogins, startSp as startLoginServer, usage, writeBenchKeys, type Sp } from './lib/login-driver.js';
 import { describeMachine } from './lib/machine.js';
+import { median } from './lib/measure.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, logins: { type: 'string', default: '300' }, concurrency: { type: 'string', default: '8' }, soak: { type: 'string' } } });
 const CONCURRENCY = Number(values.concurrency);
-const idp = testKeyPair('idp');
-const keyDir = mkdtempSync(join(tmpdir(), 'km-bench-logins-'));
-writeFileSync(join(keyDir, 'idp.crt'), idp.certPem);
-writeFileSync(join(keyDir, 'sp.key'), testKeyPair('sp').keyPem);
-writeFileSync(join(keyDir, 'sp.crt'), testKeyPair('sp').certPem);
-
-interface Sp {
-  readonly name: string;
-  readonly origin: string;
-  readonly child: ChildProcess;
-  /** koa-mellon finishes the login at login/finish/; node-saml at its ACS. */
-  readonly mellon: boolean;
-}
-
-interface Usage {
-  readonly cpu: { user: number; system: number };
-  readonly memory: { rss: number; heapUsed: number };
-}
-
-async function startSp(name: string, kind: string, env: Record<string, string> = {}): Promise<Sp> {
-  const child = spawn(process.execPath, ['--expose-gc', '--conditions=koa-mellon-source', '--import', 'tsx', new URL('./lib/login-server.ts', import.meta.url).pathname], {
-    env: { ...process.env, KIND: kind, KEY_DIR: keyDir, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-  });
-  const { port } = JSON.parse(first) as { port: number };
-  return { name, origin: `http://127.0.0.1:${port}`, child, mellon: kind !== 'node-saml' };
-}
-
-async function usage(sp: Sp, gc = false): Promise<Usage> {
-  return (await fetch(`${sp.origin}/__usage${gc ? '?gc=1' : ''}`)).json() as Promise<Usage>;
-}
-
-/** A browser's cookie jar for one origin: enough for the SP's own cookies. */
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  take(response: Response): void {
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ''] = line.split(';');
-      const at = pair.indexOf('=');
-      this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-  }
-}
-
-/** One whole login; throws when any step is not what a working SP answers. */
-async function login(sp: Sp, nameId: string): Promise<void> {
-  const jar = new Jar();
-  const start = await fetch(`${sp.origin}/sp/login/?next=/`, { redirect: 'manual' });
-  jar.take(start);
-  const location = start.headers.get('location') ?? '';
-  const query = new URLSearchParams(location.slice(location.indexOf('?') + 1));
-  const request = parseAuthnRequest(parseXml(decodeRedirect(location.slice(location.indexOf('?') + 1)).xml).root);
-  const acs = request.assertionConsumerServiceUrl ?? `${sp.origin}/sp/login/`;
-  const spEntityId = request.issuer ?? '';
-  const { document } = buildResponse({
-    issuer: IDP_ENTITY_ID,
-    destination: acs,
-    inResponseTo: request.id,
-    assertion: { audience: spEntityId, nameId: { value: nameId, format: NAMEID_FORMAT.persistent }, authnInstant: Date.now(), sessionIndex: `_s${nameId}`, attributes: [{ name: 'mail', values: [`${nameId}@example.test`] }] },
-    signing: { privateKey: idp.privateKey, certificate: idp.certBase64 },
-  });
-  const form = new URLSearchParams({ SAMLResponse: Buffer.from(serializeXml(document)).toString('base64') });
-  const relayState = query.get('RelayState');
-  if (relayState !== null) form.set('RelayState', relayState);
-  const posted = await fetch(acs, { method: 'POST', body: form, headers: { cookie: jar.header() }, redirect: 'manual' });
-  jar.take(posted);
-  if (posted.status !== 303) throw new Error(`${sp.name}: ACS answered ${posted.status}: ${(await posted.text()).slice(0, 300)}`);
-  if (!sp.mellon) return;
-  const finish = await fetch(new URL(posted.headers.get('location') ?? '', acs), { headers: { cookie: jar.header() }, redirect: 'manual' });
-  if (finish.status !== 303 || !finish.headers.getSetCookie().some((c) => c.startsWith('mellon.sid='))) throw new Error(`${sp.name}: finish answered ${finish.status}`);
-}
-
-/** `count` logins by CONCURRENCY workers; the users are `user-0` … `user-{users-1}`, in turn. */
-async function drive(sp: Sp, count: number, users: number, offset = 0): Promise<number> {
-  let next = 0;
-  const started = performance.now();
-  const worker = async () => {
-    for (let n = next++; n < count; n = next++) await login(sp, `user-${(offset + n) % users}`);
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return (performance.now() - started) / 1000;
-}
-
-const median = (xs: readonly number[]) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
-};
+const keyDir = writeBenchKeys();
+const startSp = (name: string, kind: string, env: Record<string, string> = {}) => startLoginServer(name, kind, { KEY_DIR: keyDir, ...env });
+const drive = (sp: Sp, count: number, users: number, offset = 0) => driveLogins(sp, count, users, CONCURRENCY, offset);
 
 async function compare(): Promise<void> {
   const rounds = Number(values.rounds);

@@ -1,16 +1,18 @@
 /**
  * One SP under load, in a process of its own (so its CPU time is its own): `KIND` is `memory`,
- * `redis` or `postgres` (koa-mellon on that state store) or `node-saml` (a Koa app doing the same
+ * `redis` or `postgres` (koa-mellon on that state store), `orgs` (createMellonOrganizations at
+ * `/orgs/{slug}/`, a registry of `ORGS` organizations on a memory store of its own, every one
+ * trusting the bench IdP) or `node-saml` (a Koa app doing the same
  * work with @node-saml/node-saml: signed AuthnRequest, InResponseTo checked against its request
  * cache, the Response validated, a server-side session behind a signed cookie). Prints
  * `{"port":…}` once listening. GET /__usage answers this process's CPU time and memory.
  *
  * Environment: KIND, STORE_URL (Redis or PostgreSQL), KEY_DIR (idp.crt, sp.key, sp.crt written
- * by bench/logins.ts), SESSION_MAX_AGE (seconds, default 8 h). For koa-mellon (bench/tracing.ts):
- * TRACES `off` (traces: false), `on` (the default), `otel` (on, and an OpenTelemetry SDK
- * installed as docs/telemetry.md shows, exporting to memory; GET /__usage empties it) or
- * `otel-sampled` (the same SDK keeping 10 % of the traces);
- * IDP_INITIATED=1 sets allowIdpInitiated.
+ * by bench/lib/login-driver.ts), SESSION_MAX_AGE (seconds, default 8 h), ORGS (default 10,000).
+ * For koa-mellon (bench/tracing.ts): TRACES `off` (traces: false), `on` (the default), `otel` (on,
+ * and an OpenTelemetry SDK installed as docs/telemetry.md shows, exporting to memory; GET /__usage
+ * empties it) or `otel-sampled` (the same SDK keeping 10 % of the traces); IDP_INITIATED=1 sets
+ * allowIdpInitiated.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -21,12 +23,13 @@ import { join } from 'node:path';
 import Koa from 'koa';
 import { SAML, ValidateInResponseTo } from '@node-saml/node-saml';
 import { generateIdpMetadata } from '@koa-mellon/saml';
-import { createPostgresStore, createRedisStore, readForm, type StateStore } from '@koa-mellon/web';
-import { createMellon } from 'koa-mellon';
+import { createMemoryStore, createPostgresStore, createRedisStore, readForm, type StateStore } from '@koa-mellon/web';
+import { createMellon, createMellonOrganizations, createOrganizationRegistry } from 'koa-mellon';
 import { AggregationTemporality, InMemoryMetricExporter } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, ParentBasedSampler, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { installTelemetry } from '../../docs/examples/telemetry.js';
 import { IDP_ENTITY_ID, IDP_SSO_URL } from './bench-idp.js';
+import { benchIdpMetadata, populateRegistry } from './orgs-fixture.js';
 
 
 const kind = process.env['KIND'] ?? 'memory';
@@ -55,11 +58,14 @@ app.use(async (ctx, next) => {
 });
 
 if (kind === 'node-saml') mountNodeSaml();
+else if (kind === 'orgs') await mountOrganizations(Number(process.env['ORGS'] ?? 10_000));
 else await mountKoaMellon(await openStore());
 
 handle = app.callback();
-// SIGINT ends the process normally, so that --cpu-prof writes its profile (bench/tracing.ts --profile).
+// SIGINT and SIGTERM end the process normally, so that --cpu-prof writes its profile (bench/tracing.ts
+// --profile sends SIGINT; bench/orgs.ts's gap was looked at with SIGTERM).
 process.once('SIGINT', () => process.exit(0));
+process.once('SIGTERM', () => process.exit(0));
 process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`);
 
 async function openStore(): Promise<StateStore | undefined> {
@@ -99,6 +105,26 @@ function installInMemoryExport(sampler?: Sampler): { reset(): void } {
       metrics.reset();
     },
   };
+}
+
+async function mountOrganizations(count: number): Promise<void> {
+  // The registry on a store of its own: the memory store is bounded, and sessions must not evict organizations.
+  const registry = createOrganizationRegistry(createMemoryStore({ maxEntries: 4 * count + 1000 }));
+  await populateRegistry(registry, count, benchIdpMetadata(read('idp.crt')));
+  const orgs = createMellonOrganizations({
+    baseUrl: `${origin}/orgs`,
+    organizations: [],
+    registry,
+    privateKey: read('sp.key'),
+    publicKeys: [read('sp.crt')],
+    sessionCookie: { maxAge: sessionMaxAge },
+    logger: { debug() {}, info() {}, warn() {}, error: (obj: unknown, msg?: string) => console.error(msg, obj) },
+  });
+  app.use(orgs.middleware());
+  app.use(orgs.routes());
+  app.use(async (ctx) => {
+    ctx.body = ctx.state.user ? `hello ${ctx.state.user.username}` : 'anonymous';
+  });
 }
 
 function mountNodeSaml(): void {

@@ -323,13 +323,13 @@ describe('e2e: docs/idps recipes with vendor-shaped responses', function () {
       expect((await again.whoami(sp)).user).to.deep.include({ username: 'frank@example.org' });
     });
 
-    it('a transient NameID without transientFederationAttribute logs nobody in (PERMISSION_DENIED)', async () => {
+    it('a transient NameID without transientFederationAttribute logs nobody in (UID_MISSING)', async () => {
       const { transientFederationAttribute: _unset, ...withoutIt } = shibboleth;
       const sp = await start(withoutIt, { entityId: issuer });
       const client = new Client();
       const answer = await login(sp, client, issuer, shibResponse);
-      expect(answer.status).to.equal(403);
-      expect(sp.refusals()).to.deep.equal(['PERMISSION_DENIED']);
+      expect(answer.status).to.equal(400);
+      expect(sp.refusals()).to.deep.equal(['UID_MISSING']);
       expect((await client.whoami(sp)).user).to.equal(null);
     });
   });

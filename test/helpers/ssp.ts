@@ -30,6 +30,11 @@ export const SSP_USERS = {
     password: 'employeepass',
     attributes: { uid: ['employee'], mail: ['employee@example.org'], eduPersonAffiliation: ['member', 'employee'], displayName: ['Émilie Employée'] },
   },
+  // The uid @koa-mellon/idp's test IdPs give alice (her e-mail as NameID): the same uid at another IdP.
+  alice: {
+    password: 'alicepass',
+    attributes: { uid: ['alice@example.test'], mail: ['alice@example.test'], eduPersonAffiliation: ['member'], displayName: ['Alice at SimpleSAMLphp'] },
+  },
 } as const;
 
 export type SspUser = keyof typeof SSP_USERS;
@@ -271,6 +276,24 @@ export class SimpleSamlPhp extends SspProcess {
   private save(): void {
     writeJsonAtomic(join(this.dir, 'options.json'), this.options);
   }
+}
+
+/**
+ * A form of SSP's own pages, for tests that drive HTTP by hand instead of Chromium: its login form
+ * (hidden AuthState; it posts to its own URL) and the form that posts the SAMLResponse to the SP
+ * (post.php, submitted by a script). The action is resolved against `pageUrl`; values are
+ * HTML-decoded (htmlspecialchars). Undefined when the page has no form.
+ */
+export function readSspForm(html: string, pageUrl: string): { action: string; fields: Map<string, string> } | undefined {
+  const action = /<form\b[^>]*?\baction="([^"]*)"/s.exec(html)?.[1];
+  if (action === undefined) return undefined;
+  const fields = new Map<string, string>();
+  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\s*\/?>/g)) fields.set(htmlDecode(match[1] ?? ''), htmlDecode(match[2] ?? ''));
+  return { action: new URL(htmlDecode(action), pageUrl).href, fields };
+}
+
+function htmlDecode(value: string): string {
+  return value.replace(/&quot;/g, '"').replace(/&#0?39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
 /** Fails (never skips) with what to install when SimpleSAMLphp or its PHP modules are missing. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createMemoryStore, createOrganizationRegistry, type OrganizationSettings, type StateStore } from 'koa-mellon';
-import type { StateNamespace } from '@koa-mellon/web';
+import { MAX_TTL_MS, type StateNamespace } from '@koa-mellon/web';
 import { IdpServer } from '../../packages/idp/test/helpers/world.js';
 import { SHARED_BACKENDS, type SharedStateServer } from '../helpers/shared-state.js';
 
@@ -10,11 +10,12 @@ const slugsOf = (orgs: readonly OrganizationSettings[]) => orgs.map((o) => o.slu
 
 /** The registry's e-mail domain index, written on one instance and read on another. */
 function indexSuite(connect: () => Promise<StateStore>, stores: StateStore[]): void {
-  const open = async () => {
+  const connectOne = async () => {
     const store = await connect();
     stores.push(store);
-    return createOrganizationRegistry(store);
+    return store;
   };
+  const open = async () => createOrganizationRegistry(await connectOne());
 
   it('finds organizations by domain, written on A, read on B; sorted by slug, only exact domains', async () => {
     const [a, b] = [await open(), await open()];
@@ -48,6 +49,41 @@ function indexSuite(connect: () => Promise<StateStore>, stores: StateStore[]): v
     await a.create(org('acme', ['acme.example']));
     await b.disable('acme');
     expect((await a.findByEmailDomain('acme.example')).map((o) => o.enabled)).to.deep.equal([false]);
+  });
+
+  it('reindex() indexes organizations stored before the index existed, so another instance finds them', async () => {
+    const [a, b] = [await open(), await open()];
+    // What the registry wrote before it kept the index (e497586^): the organization and the slug list only.
+    const legacy = (await connectOne()).namespace('organizations');
+    for (const o of [org('old-acme', ['acme.example', 'shared.example']), org('old-zeta', ['shared.example']), org('old-none', [])]) {
+      await legacy.setIfAbsent(`org:${o.slug}`, o, MAX_TTL_MS);
+      await legacy.indexAdd('slugs', o.slug, MAX_TTL_MS);
+    }
+    await a.create(org('new', ['new.example']));
+    expect(await b.findByEmailDomain('acme.example')).to.deep.equal([]);
+    expect(await a.reindex()).to.deep.equal({ organizations: 4, domains: 4 });
+    expect(slugsOf(await b.findByEmailDomain('shared.example'))).to.deep.equal(['old-acme', 'old-zeta']);
+    expect(slugsOf(await b.findByEmailDomain('acme.example'))).to.deep.equal(['old-acme']);
+    expect(slugsOf(await b.findByEmailDomain('new.example'))).to.deep.equal(['new']);
+    // Running it again (or on two instances) changes nothing.
+    expect(await b.reindex()).to.deep.equal({ organizations: 4, domains: 4 });
+    expect(slugsOf(await a.findByEmailDomain('shared.example'))).to.deep.equal(['old-acme', 'old-zeta']);
+  });
+
+  it('reindex() racing updates and deletes never serves a domain an organization no longer has', async () => {
+    const [a, b] = [await open(), await open()];
+    for (let i = 0; i < 20; i++) await a.create(org(`org-${i}`, [`d${i}.example`, 'moving.example']));
+    await Promise.all([
+      b.reindex(),
+      (async () => {
+        for (let i = 0; i < 20; i += 2) await a.update(org(`org-${i}`, [`d${i}.example`]));
+        for (let i = 1; i < 20; i += 4) await a.delete(`org-${i}`);
+      })(),
+    ]);
+    const expected = Array.from({ length: 20 }, (_, i) => i).filter((i) => i % 2 === 1 && i % 4 !== 1).map((i) => `org-${i}`).sort();
+    expect(slugsOf(await b.findByEmailDomain('moving.example'))).to.deep.equal(expected);
+    expect(await b.findByEmailDomain('d1.example')).to.deep.equal([]);
+    expect(slugsOf(await b.findByEmailDomain('d2.example'))).to.deep.equal(['org-2']);
   });
 
   it('concurrent updates of one organization on two instances leave every domain it has findable', async () => {

@@ -94,14 +94,14 @@ for (const basePath of ['', '/accounts/sso']) {
         for (const hint of ['nobody', '..%2Facme', 'ACME', '']) {
           const response = await send(`/login/?org=${hint}`);
           expect(response.status, hint).to.equal(404);
-          expect(await response.text()).to.include('<code>ORGANIZATION_UNKNOWN</code>');
+          expect(await response.text()).to.include('<code class="error-code">ORGANIZATION_UNKNOWN</code>');
         }
       });
 
       it('answers a disabled organization with ORGANIZATION_DISABLED (403)', async () => {
         const response = await send('/login/?org=initech');
         expect(response.status).to.equal(403);
-        expect(await response.text()).to.include('<code>ORGANIZATION_DISABLED</code>');
+        expect(await response.text()).to.include('<code class="error-code">ORGANIZATION_DISABLED</code>');
       });
 
       it('finds a registry organization, and refuses it once disabled', async () => {
@@ -199,7 +199,7 @@ for (const basePath of ['', '/accounts/sso']) {
           const response = await submit('a@acme.example', '/home', headers);
           expect(response.status, JSON.stringify(headers)).to.equal(400);
           expect(response.headers.get('location')).to.equal(null);
-          expect(await response.text()).to.include('<code>CSRF_CROSS_SITE</code>');
+          expect(await response.text()).to.include('<code class="error-code">CSRF_CROSS_SITE</code>');
         }
       });
 
@@ -210,7 +210,7 @@ for (const basePath of ['', '/accounts/sso']) {
 
       it('refuses a body that is not a form, or too large, with the friendly page', async () => {
         const json = await send('/login/', { form: {}, headers: { 'content-type': 'application/json' } });
-        expect(await json.text()).to.include('<code>BINDING_INVALID</code>');
+        expect(await json.text()).to.include('<code class="error-code">BINDING_INVALID</code>');
         const large = await submit(`a@acme.example`, `/${'x'.repeat(40_000)}`);
         expect(large.status).to.equal(413);
       });

@@ -9,14 +9,18 @@ import type { ServiceProviderSettings } from '@koa-mellon/idp';
 import { Browser } from '../../packages/idp/test/helpers/browser.js';
 import { IdpServer, type TestUser } from '../../packages/idp/test/helpers/world.js';
 import { testKeyPair } from '../helpers/keys.js';
+import { readSspForm, SimpleSamlPhp, SSP_USERS, type SspUser } from '../helpers/ssp.js';
 import { createApp } from '../../docs/examples/organizations.js';
 
 const SP_ORIGIN = 'https://sp.example.test';
 const IDP_A = 'https://idp-a.example.test';
 const IDP_B = 'https://idp-b.example.test';
 const IDP_EVIL = 'https://idp-evil.example.test';
-// Both IdPs assert the same uid (alice's e-mail as NameID): the collision the scoping must survive.
+// Every IdP asserts the same uid for alice (her e-mail as NameID; SimpleSAMLphp's persistent NameID
+// is her uid attribute, the same value): the collision the scoping must survive.
 const SAME_UID: Partial<ServiceProviderSettings<TestUser>> = { nameIdFormat: 'emailAddress', nameIdField: 'email', attributes: { mail: 'email' } };
+// SimpleSAMLphp 1.19 sends a persistent NameID (its uid attribute) only when our metadata lists the format.
+const PERSISTENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent';
 
 type LogLine = { level: string; msg?: string | undefined } & Record<string, unknown>;
 
@@ -52,9 +56,19 @@ async function serveOrganizations(browser: Browser, basePath: string, organizati
 }
 
 // CONVENTIONS: router suites run mounted at the root and under a path (absolute-URL bugs).
+// Three organizations' IdPs are the heart of it: acme's and globex's are @koa-mellon/idp, umbrella's
+// is SimpleSAMLphp (a real php -S, registered with umbrella's SP metadata, logged in through its form).
 for (const basePath of ['', '/accounts/sso']) {
   describe(`createMellonOrganizations, mounted at "${basePath || '/'}"`, () => {
     const base = `${SP_ORIGIN}${basePath}`;
+    let ssp: SimpleSamlPhp;
+    let sspMetadata: string;
+    before(async function () {
+      this.timeout(30_000);
+      ssp = await SimpleSamlPhp.start();
+      sspMetadata = await (await fetch(ssp.metadataUrl)).text();
+    });
+    after(async () => ssp?.stop());
     const evilEntityId = `${IDP_A}/idp/metadata/`;
     let browser: Browser;
     let orgs: MellonOrganizations;
@@ -71,12 +85,25 @@ for (const basePath of ['', '/accounts/sso']) {
       const next = new URL(atLogin.url).searchParams.get('next') ?? '';
       return browser.go(idp.url(`/login/as?user=${user}&next=${encodeURIComponent(next)}`));
     };
+    /** SP-initiated login at `slug` through SimpleSAMLphp's own login form, then its post to our ACS. */
+    const loginAtSsp = async (slug: string, user: SspUser = 'alice') => {
+      const atForm = await browser.go(`${orgUrl(slug, 'login/')}?next=/home`);
+      const form = readSspForm(atForm.body ?? '', atForm.url);
+      expect(form?.fields.has('AuthState'), `SimpleSAMLphp's login form at ${atForm.url}\n${ssp.logTail(20)}`).to.equal(true);
+      const fields = new Map([...(form?.fields ?? []), ['username', user], ['password', SSP_USERS[user].password]]);
+      const answered = await browser.request(form?.action ?? '', { form: fields });
+      const post = readSspForm(await answered.text(), form?.action ?? '');
+      expect(post?.fields.has('SAMLResponse'), `SimpleSAMLphp's answer\n${ssp.logTail(20)}`).to.equal(true);
+      return browser.go(post?.action ?? '', { form: post?.fields ?? new Map() });
+    };
 
     beforeEach(async () => {
       browser = new Browser();
       logged = [];
+      browser.map(ssp.origin, ssp.origin);
       ({ orgs, server } = await serveOrganizations(browser, basePath, [
         { slug: 'acme', name: 'Acme', metadata: IdpServer.metadataFor(IDP_A), attributeMapping: { email: '{attributes[mail][0]}' } },
+        { slug: 'umbrella', name: 'Umbrella', metadata: sspMetadata, nameIdFormats: [PERSISTENT], attributeMapping: { email: '{attributes[mail][0]}' } },
         // Vouches for its e-mail addresses: may link a login to an existing account by e-mail.
         { slug: 'hooli', name: 'Hooli', metadata: IdpServer.metadataFor(IDP_B), emailVerified: true, lookupByAttributes: [{ userField: 'email', samlAttribute: 'mail' }] },
         // Its IdP sends transient NameIDs only: no uid to key an account by.
@@ -93,6 +120,7 @@ for (const basePath of ['', '/accounts/sso']) {
         await IdpServer.start(browser, [await spEntry('globex'), await spEntry('hooli'), { ...(await spEntry('anon')), nameIdFormat: 'transient' }], { origin: IDP_B }),
         await IdpServer.start(browser, [await spEntry('evil')], { origin: IDP_EVIL, settings: { entityId: evilEntityId } }),
       ];
+      ssp.registerSp(await (await browser.request(orgUrl('umbrella', 'metadata/'))).text());
     });
     afterEach(async () => {
       orgs.close();
@@ -114,15 +142,33 @@ for (const basePath of ['', '/accounts/sso']) {
       const xml = await (await browser.request(orgUrl('globex', 'metadata/'))).text();
       expect(xml).to.include(`entityID="${orgUrl('globex', 'metadata/')}"`);
       expect(xml).to.include(`Location="${orgUrl('globex', 'login/')}"`);
+      // What an organization's metadata publishes follows its own overrides (umbrella lists persistent).
+      expect(xml).to.not.include('NameIDFormat');
+      expect(await (await browser.request(orgUrl('umbrella', 'metadata/'))).text()).to.include(`<md:NameIDFormat>${PERSISTENT}</md:NameIDFormat>`);
     });
 
-    it('the same uid at two IdPs gives two users', async () => {
+    it('logs a user in through {base}/umbrella/login/ with SimpleSAMLphp, the username scoped by the slug', async () => {
+      const done = await loginAtSsp('umbrella');
+      expect(done.url).to.equal(`${SP_ORIGIN}/home`);
+      const me = await whoami();
+      expect(me.mellon?.issuer).to.equal(ssp.entityId);
+      expect(me.mellon?.nameIdContent).to.equal('alice@example.test');
+      expect(me.user?.username).to.equal('alice@example.test@umbrella');
+    });
+
+    it('the same uid at three IdPs (two @koa-mellon/idp, SimpleSAMLphp) gives three users', async () => {
       await login('acme', idps[0] as IdpServer);
       const atAcme = await whoami();
       await login('globex', idps[1] as IdpServer);
       const atGlobex = await whoami();
-      expect(atAcme.mellon?.nameIdContent).to.equal(atGlobex.mellon?.nameIdContent);
-      expect(atGlobex.user?.id).to.be.a('string').and.not.equal(atAcme.user?.id);
+      await loginAtSsp('umbrella');
+      const atUmbrella = await whoami();
+      expect(atAcme.mellon?.nameIdContent).to.equal('alice@example.test');
+      expect(atGlobex.mellon?.nameIdContent).to.equal('alice@example.test');
+      expect(atUmbrella.mellon?.nameIdContent).to.equal('alice@example.test');
+      const ids = [atAcme, atGlobex, atUmbrella].map((me) => me.user?.id);
+      expect(ids.every((id) => typeof id === 'string')).to.equal(true);
+      expect(new Set(ids).size).to.equal(3);
     });
 
     it('an organization that registers another’s IdP entityID does not reach its accounts (takeover attempt)', async () => {
@@ -144,12 +190,13 @@ for (const basePath of ['', '/accounts/sso']) {
       expect((await whoami()).user?.id).to.be.a('string').and.equal(atAcme.user?.id);
     });
 
-    it('refuses a login without a uid (transient NameID, no transientFederationAttribute) with PERMISSION_DENIED', async () => {
+    it('refuses a login without a uid (transient NameID, no transientFederationAttribute) with UID_MISSING, a friendly page', async () => {
       const stop = await login('anon', idps[1] as IdpServer);
-      // The single-IdP SP's refusal (DefaultAdapter: no federation key): 'No account is linked to this identity.'
       expect(stop.status).to.equal(403);
-      expect(stop.body).to.include('<code>PERMISSION_DENIED</code>');
+      expect(stop.body).to.include('<code class="error-code">UID_MISSING</code>').and.include('did not say which account is yours');
       expect(await whoami()).to.deep.equal({ user: null, mellon: null });
+      const refusal = logged.find((line) => line['code'] === 'UID_MISSING');
+      expect(String(refusal?.['reason'])).to.include('transientFederationAttribute is not set');
     });
 
     it('refuses a response from acme’s IdP posted to globex’s ACS', async () => {
@@ -158,8 +205,23 @@ for (const basePath of ['', '/accounts/sso']) {
       const other = browser.another();
       const stop = await other.go(orgUrl('globex', 'login/'), { form: new Map([['SAMLResponse', posted?.form.get('SAMLResponse') ?? '']]) });
       expect(stop.status).to.equal(400);
-      expect(stop.body).to.include('<code>ISSUER_MISMATCH</code>');
+      expect(stop.body).to.include('<code class="error-code">ISSUER_MISMATCH</code>');
       expect((await other.request(`${SP_ORIGIN}/whoami`, { accept: 'application/json' }).then((r) => r.json())) as Whoami).to.deep.equal({ user: null, mellon: null });
+    });
+
+    it('refuses SimpleSAMLphp’s response for umbrella posted to acme’s ACS, and acme’s IdP’s posted to umbrella’s', async () => {
+      await loginAtSsp('umbrella');
+      const fromSsp = [...browser.posts].reverse().find((p) => p.form.has('SAMLResponse'))?.form.get('SAMLResponse') ?? '';
+      await login('acme', idps[0] as IdpServer);
+      const fromAcme = [...browser.posts].reverse().find((p) => p.form.has('SAMLResponse'))?.form.get('SAMLResponse') ?? '';
+      expect(fromSsp).to.not.equal(fromAcme);
+      for (const [slug, response] of [['acme', fromSsp], ['umbrella', fromAcme]] as const) {
+        const other = browser.another();
+        const stop = await other.go(orgUrl(slug, 'login/'), { form: new Map([['SAMLResponse', response]]) });
+        expect(stop.status, slug).to.equal(400);
+        expect(stop.body, slug).to.include('<code class="error-code">ISSUER_MISMATCH</code>');
+        expect((await other.request(`${SP_ORIGIN}/whoami`, { accept: 'application/json' }).then((r) => r.json())) as Whoami).to.deep.equal({ user: null, mellon: null });
+      }
     });
 
     it('refuses IdP-initiated login by default, and accepts it where the organization enabled it', async () => {
@@ -167,7 +229,7 @@ for (const basePath of ['', '/accounts/sso']) {
       await browser.go(idpA.url('/login/as?user=alice&next=/'));
       const refused = await browser.go(idpA.idp.initiateUrl(orgUrl('acme', 'metadata/'), '/welcome'));
       expect(refused.status).to.equal(400);
-      expect(refused.body).to.include('<code>UNSOLICITED_RESPONSE</code>');
+      expect(refused.body).to.include('<code class="error-code">UNSOLICITED_RESPONSE</code>');
       await browser.go(idpB.url('/login/as?user=alice&next=/'));
       const accepted = await browser.go(idpB.idp.initiateUrl(orgUrl('globex', 'metadata/'), '/welcome'));
       expect(accepted.url).to.equal(`${SP_ORIGIN}/welcome`);
@@ -185,7 +247,7 @@ for (const basePath of ['', '/accounts/sso']) {
     it('answers an unknown organization with ORGANIZATION_UNKNOWN (404), a friendly page', async () => {
       const stop = await browser.go(orgUrl('nobody', 'login/'));
       expect(stop.status).to.equal(404);
-      expect(stop.body).to.include('<code>ORGANIZATION_UNKNOWN</code>');
+      expect(stop.body).to.include('<code class="error-code">ORGANIZATION_UNKNOWN</code>');
       expect(logged).to.deep.include({ level: 'warn', msg: 'koa-mellon: refused', code: 'ORGANIZATION_UNKNOWN', org: 'nobody' });
     });
 
@@ -193,7 +255,7 @@ for (const basePath of ['', '/accounts/sso']) {
       for (const route of ['login/', 'logout/', 'metadata/']) {
         const stop = await browser.go(orgUrl('initech', route));
         expect(stop.status, route).to.equal(403);
-        expect(stop.body).to.include('<code>ORGANIZATION_DISABLED</code>');
+        expect(stop.body).to.include('<code class="error-code">ORGANIZATION_DISABLED</code>');
       }
       expect((await login('acme', idps[0] as IdpServer)).url).to.equal(`${SP_ORIGIN}/home`);
     });
@@ -201,7 +263,7 @@ for (const basePath of ['', '/accounts/sso']) {
     it('answers an organization whose metadata cannot load with a friendly 503, the others unaffected', async () => {
       const stop = await browser.go(orgUrl('broken', 'login/'));
       expect(stop.status).to.equal(503);
-      expect(stop.body).to.include('<code>METADATA_UNAVAILABLE</code>');
+      expect(stop.body).to.include('<code class="error-code">METADATA_UNAVAILABLE</code>');
       expect((await login('globex', idps[1] as IdpServer)).url).to.equal(`${SP_ORIGIN}/home`);
     });
 

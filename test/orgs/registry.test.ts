@@ -125,7 +125,7 @@ for (const backend of SHARED_BACKENDS) {
       expect(await a.registry.disable('acme')).to.equal(true);
       expect(await within(1000, async () => (await status(b, 'acme/login/')) === 403 && (await status(a, 'acme/login/')) === 403)).to.equal(true);
       on(b);
-      expect(await (await browser.request(`${SP_ORIGIN}/sso/acme/login/`)).text()).to.include('<code>ORGANIZATION_DISABLED</code>');
+      expect(await (await browser.request(`${SP_ORIGIN}/sso/acme/login/`)).text()).to.include('<code class="error-code">ORGANIZATION_DISABLED</code>');
       await a.registry.delete('acme');
       expect(await within(1000, async () => (await status(b, 'acme/metadata/')) === 404)).to.equal(true);
       expect(await b.registry.list()).to.deep.equal([]);
@@ -177,7 +177,7 @@ describe('organizations added at run time and the SSRF guard', () => {
     const browser = new Browser();
     browser.map(SP_ORIGIN, instance.local);
     const response = await browser.request(`${SP_ORIGIN}/sso/inside/login/`);
-    expect(await response.text()).to.include('<code>METADATA_URL_FORBIDDEN</code>');
+    expect(await response.text()).to.include('<code class="error-code">METADATA_URL_FORBIDDEN</code>');
     expect(connections).to.equal(0);
   });
 
@@ -198,5 +198,24 @@ describe('organizations added at run time and the SSRF guard', () => {
     // As the only metadata source too: the server's files are never read for a registry organization.
     await expect(instance.registry.create({ slug: 'acme', name: 'Acme', metadataPath: '/etc/passwd' })).to.be.rejectedWith(ConfigError).and.eventually.have.property('path', 'organization.metadataPath');
     expect(await instance.registry.list()).to.deep.equal([]);
+  });
+});
+
+describe('createMellonOrganizations close()', () => {
+  it('lets the app close the registry’s store right after (the unsubscribe it then refuses is not an unhandled rejection)', async () => {
+    const store = createMemoryStore();
+    const orgs = createMellonOrganizations({ baseUrl: `${SP_ORIGIN}/sso`, privateKey: testKeyPair('sp').keyPem, publicKeys: [testKeyPair('sp').certPem], logger: quiet, organizations: [], registry: createOrganizationRegistry(store) });
+    await orgs.get('nobody');
+    const unhandled: unknown[] = [];
+    const record = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', record);
+    try {
+      orgs.close();
+      await store.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      process.off('unhandledRejection', record);
+    }
+    expect(unhandled).to.deep.equal([]);
   });
 });

@@ -112,7 +112,7 @@ export { migratePostgresUserStore, USER_MIGRATIONS } from './users/postgres-user
 export { createMellonOrganizations, type MellonOrganizations, type ServedOrganization } from './orgs/create-organizations.js';
 export { validateOrganizationsSettings } from './orgs/validate.js';
 export type { OrganizationSettings, MellonOrganizationsSettings } from './orgs/types.js';
-export { createOrganizationRegistry, type OrganizationRegistry } from './orgs/registry.js';
+export { createOrganizationRegistry, type OrganizationRegistry, type ReindexResult } from './orgs/registry.js';
 export { createOrganizationAdmin, type OrganizationAdminOptions } from './orgs/admin-router.js';
 export { createTraceAdmin, type TraceAdminOptions } from './traces/admin-router.js';
 export { createTraceStore, normalizeTraceReference, type TraceStore, type TraceRecord, type TraceStep, type TraceMessage, type TraceFailure, type TraceRedaction } from '@koa-mellon/web';

@@ -274,6 +274,11 @@ export const ERROR_CODES = {
     cause: 'The user is authenticated at the IdP but not authorized for this application.',
     fix: 'Grant access at the IdP (group, attribute) or adjust the adapter.',
   },
+  UID_MISSING: {
+    meaning: 'A verified login carries no stable identifier (uid) to key an account by: its NameID is transient or empty, and the attribute named by `transientFederationAttribute` is not set or has not exactly one value.',
+    cause: 'An IdP that sends transient NameIDs (SimpleSAMLphp’s default for an SP read from XML metadata, Shibboleth’s) and no attribute the SP was told identifies the user; or that attribute missing from this user’s assertion. The login trace names the NameID format and the attribute looked for.',
+    fix: 'Ask the IdP for a persistent NameID (list it in `nameIdFormats` or set `nameIdPolicyFormat`), or set `transientFederationAttribute` (per IdP or organization) to an attribute every user has exactly once.',
+  },
   ARTIFACT_RESOLUTION_FAILED: {
     meaning: 'An HTTP-Artifact could not be resolved at the IdP.',
     cause: 'The IdP’s ArtifactResolutionService is unreachable, slow, or refused our request.',

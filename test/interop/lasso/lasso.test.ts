@@ -87,7 +87,7 @@ describe('interop: Lasso as the IdP', function () {
     });
   }
 
-  it('issues a transient NameID without a NameIDPolicy, which the DefaultAdapter refuses', async () => {
+  it('issues a transient NameID without a NameIDPolicy, which is no uid (UID_MISSING)', async () => {
     await sp.stop();
     const metadata = generateIdpMetadata({ entityId: ENTITY_ID, singleSignOnServiceUrl: 'https://lasso-idp.example.test/sso', certificates: [testKeyPair('lasso-idp').certPem] });
     sp = await TestSp.start('/accounts/mellon', { identityProviders: [{ metadata }] });
@@ -95,7 +95,7 @@ describe('interop: Lasso as the IdP', function () {
     const { location, relayState } = await sp.startLogin();
     const answer = await lassoAnswer(location.slice(location.indexOf('?') + 1), false);
     const response = await sp.post(answer.acs, { SAMLResponse: answer.SAMLResponse, RelayState: relayState });
-    expect(((await response.json()) as { error: string }).error).to.equal('PERMISSION_DENIED');
+    expect(((await response.json()) as { error: string }).error).to.equal('UID_MISSING');
   });
 
   it('refuses our request when its signature is altered (Lasso checks what we sign)', async () => {

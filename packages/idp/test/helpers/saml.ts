@@ -25,7 +25,7 @@ export function nextOf(loginPageUrl: string): string {
 /** Our error page with this code, and no SAML message sent to anyone. */
 export function expectRefusal(stop: Stop, code: string): void {
   expect(stop.status).to.equal(400);
-  expect(stop.body).to.include(`<code>${code}</code>`);
+  expect(stop.body).to.include(`<code class="error-code">${code}</code>`);
   expect(stop.body).to.not.include('SAMLResponse');
   expect(stop.form).to.equal(undefined);
 }

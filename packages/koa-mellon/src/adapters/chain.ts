@@ -1,8 +1,6 @@
 import { ConfigError } from '@koa-mellon/saml';
-import { NAMEID_FORMAT } from '@koa-mellon/saml';
+import { federationIdentity, uidMissing } from './federation.js';
 import { INACTIVE_ACCOUNT_MESSAGE, NO_ACCOUNT_MESSAGE } from './messages.js';
-import { wantedNameIdFormat } from './name-id-format.js';
-import { singleString } from './read-attributes.js';
 import { PermissionDenied, type Adapter, type AdapterSpec, type IdpContext, type MellonAttributes, type User } from './types.js';
 
 /** The adapters of one `createMellon`, instantiated once, in order. */
@@ -42,7 +40,8 @@ export function createAdapterChain(specs: readonly AdapterSpec[]): AdapterChain 
 /**
  * Runs one login through the chain, as django-mellon's SAMLBackend does: every `authorize`, then
  * the first `lookupUser` that finds someone, then every `provision`; finally the user must be active.
- * @throws PermissionDenied when an adapter refuses, nobody is found, or the user is inactive.
+ * @throws PermissionDenied when an adapter refuses, nobody is found, or the user is inactive;
+ *   MellonError UID_MISSING when nobody is found and the login has no uid (`federationIdentity`).
  * @example
  * const user = await runAdapterChain(chain, { ...idpSettings, users }, attributes);
  */
@@ -60,10 +59,9 @@ export async function runAdapterChain(chain: AdapterChain, idp: IdpContext, attr
     }
   }
   if (user === undefined) {
-    const transient = transientWithoutFederation(idp, attributes);
-    throw transient
-      ? new PermissionDenied(NO_ACCOUNT_MESSAGE, TRANSIENT_REASON, { nameIdFormatReceived: NAMEID_FORMAT.transient, nameIdFormatWanted: wantedNameIdFormat(idp), transientFederationAttribute: '(not set)' })
-      : new PermissionDenied(NO_ACCOUNT_MESSAGE);
+    // No key at all is the IdP's or the settings' fault, not an account missing: its own code.
+    if (federationIdentity(idp, attributes) === null) throw uidMissing(idp, attributes);
+    throw new PermissionDenied(NO_ACCOUNT_MESSAGE);
   }
   for (const adapter of chain.adapters) {
     await adapter.provision?.(user, idp, attributes);
@@ -72,15 +70,3 @@ export async function runAdapterChain(chain: AdapterChain, idp: IdpContext, attr
   if (!user.isActive) throw new PermissionDenied(INACTIVE_ACCOUNT_MESSAGE);
   return user;
 }
-
-/**
- * Why nobody was found, for the log, when the cause is the common first-use one: a transient
- * NameID (SimpleSAMLphp's default for an SP read from XML metadata, Shibboleth's) keys no account,
- * and no `transientFederationAttribute` says which attribute does.
- */
-function transientWithoutFederation(idp: IdpContext, attributes: MellonAttributes): boolean {
-  return singleString(attributes, 'name_id_format') === NAMEID_FORMAT.transient && idp.transientFederationAttribute === undefined;
-}
-
-const TRANSIENT_REASON =
-  'The IdP sent a transient NameID (a new value at every login), which cannot identify an account, and transientFederationAttribute is not set. Fix one of: ask the IdP for a persistent NameID (list it in nameIdFormats so it appears in our metadata, or set nameIdPolicyFormat), or set transientFederationAttribute to an attribute that identifies the user.';

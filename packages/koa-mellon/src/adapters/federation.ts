@@ -1,4 +1,5 @@
-import { NAMEID_FORMAT } from '@koa-mellon/saml';
+import { MellonError, NAMEID_FORMAT } from '@koa-mellon/saml';
+import { wantedNameIdFormat } from './name-id-format.js';
 import { attributeValues, singleString } from './read-attributes.js';
 import type { IdpSettings, MellonAttributes } from './types.js';
 
@@ -27,4 +28,26 @@ export function federationIdentity(idp: IdpSettings, attributes: MellonAttribute
   const [nameId] = values;
   if (values.length !== 1 || nameId === undefined || nameId === '') return null;
   return { issuer, nameId };
+}
+
+/**
+ * The refusal of a verified login that `federationIdentity` finds no key for (and no adapter found
+ * a user another way): UID_MISSING, with what was looked for. The reason (logs, trace) names the
+ * setting, from our configuration; the NameID format the IdP sent goes to the trace detail only.
+ */
+export function uidMissing(idp: IdpSettings, attributes: MellonAttributes): MellonError {
+  const format = singleString(attributes, 'name_id_format');
+  const nameId = singleString(attributes, 'name_id_content') === undefined ? 'absent or empty' : 'transient (a new value at every login)';
+  const attribute = idp.transientFederationAttribute;
+  const values = attribute === undefined ? 0 : attributeValues(attributes, attribute).length;
+  const looked = attribute === undefined ? 'transientFederationAttribute is not set' : `transientFederationAttribute ${attribute.slice(0, 120)} has ${values} values (exactly one non-empty is needed)`;
+  return new MellonError('UID_MISSING', `no uid to key an account by: the NameID is ${nameId} and ${looked}. Fix one of: ask the IdP for a persistent NameID (list it in nameIdFormats, or set nameIdPolicyFormat), or set transientFederationAttribute to an attribute that identifies the user`, {
+    detail: {
+      nameId,
+      nameIdFormatReceived: format ?? '(none)',
+      nameIdFormatWanted: wantedNameIdFormat(idp),
+      uidAttribute: attribute ?? '(transientFederationAttribute not set)',
+      uidAttributeValues: String(values),
+    },
+  });
 }

@@ -10,6 +10,8 @@ export function publicMessage(code: MellonErrorCode): string {
       return 'The identity provider did not sign you in.';
     case 'PERMISSION_DENIED':
       return 'You are not allowed to sign in to this application.';
+    case 'UID_MISSING':
+      return 'Your identity provider did not say which account is yours, so you cannot be signed in. Please contact your administrator.';
     case 'ASSERTION_EXPIRED':
     case 'ASSERTION_NOT_YET_VALID':
     case 'IN_RESPONSE_TO_MISMATCH':

@@ -1,19 +1,24 @@
 import type { Context, Middleware } from 'koa';
 import { ConfigError, MellonError, systemClock, type MellonErrorCode } from '@koa-mellon/saml';
-import { createMemoryStore, createStderrLogger, DEFAULT_BODY_TIMEOUT_SECONDS, renderError, type StateStore } from '@koa-mellon/web';
+import { createMemoryStore, createStderrLogger, DEFAULT_BODY_TIMEOUT_SECONDS, renderError, routerPrefix, type RoutesOptions, type StateStore } from '@koa-mellon/web';
 import { createStateUserStore } from '../adapters/index.js';
 import type { User } from '../adapters/types.js';
 import { continueUrl } from '../errors/continue-url.js';
 import { publicMessage } from '../errors/messages.js';
 import { createMellon, type Mellon } from '../index.js';
 import { createAppKeysCheck } from '../router/app-keys.js';
+import type { MellonRoutes } from '../router/routes.js';
 import { createUserMemoryStore } from '../runtime.js';
 import { SessionManager } from '../session/sessions.js';
 import { createStores } from '../state/stores.js';
 import { createOrganizationFinder } from './find/index.js';
+import { createOrganizationRoutes } from './routes.js';
 import { scopeFederation } from './scoped-users.js';
 import { ORGANIZATION_KEYS, type MellonOrganizationsSettings, type OrganizationSettings } from './types.js';
 import { checkEmailLinking, validateOrganizationsSettings, validateRunTimeOrganization } from './validate.js';
+
+/** Per-IdP keys that the SP's metadata publishes (router/metadata.ts reads them from the SP's settings). */
+const PUBLISHED_KEYS = ['nameIdFormats', 'requestsSigned', 'wantAssertionsSigned', 'assertionConsumerBindings', 'defaultAssertionConsumerBinding'] as const;
 
 /** One organization as served: its settings and its own SP (the single-IdP runtime and router). */
 export interface ServedOrganization {
@@ -28,8 +33,11 @@ export interface MellonOrganizations {
    * `{base}/:org/login/`, `login/finish/`, `logout/` and `metadata/` of every organization, and
    * `{base}/login/`: `?org=<slug>` (or `?idp_hint=`) to that organization's login, else the
    * identity-first page (e-mail domain → organization, a chooser when several share the domain).
+   * Under baseUrl's path, or under `prefix` as `createMellon`'s `routes`: `{ prefix: '' }` inside a
+   * parent router that matched the path, or behind a proxy that strips it (public URLs still come
+   * from baseUrl).
    */
-  routes(): Middleware;
+  routes(options?: RoutesOptions): MellonRoutes;
   /** The organization served under `slug` (from the settings, else the registry), enabled or not. */
   get(slug: string): Promise<ServedOrganization | undefined>;
   /** Stops every organization's metadata refresh; closes the stores made here. */
@@ -67,11 +75,15 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
   const build = (org: OrganizationSettings, path: string): ServedOrganization => {
     checkEmailLinking(org, shared.lookupByAttributes, path);
     const idp = Object.fromEntries(Object.entries(org).filter(([key]) => !ORGANIZATION_KEYS.has(key)));
+    // One organization is one SP with its own metadata: what that metadata publishes (NameID
+    // formats, signing, ACS bindings) follows the organization's overrides, not only the shared keys.
+    const published = Object.fromEntries(PUBLISHED_KEYS.filter((key) => org[key] !== undefined).map((key) => [key, org[key]]));
     try {
       const mellon = createMellon({
         // Usernames default to uid@slug, so the same uid at two organizations makes two users.
         realm: org.slug,
         ...shared,
+        ...published,
         baseUrl: new URL(`${org.slug}/`, base).href,
         identityProviders: [idp],
         store,
@@ -131,8 +143,6 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
   const cookie = shared.sessionCookie ?? {};
   const sessions = new SessionManager(createStores(store).sessions, { ...cookie, secure: cookie.secure ?? base.protocol === 'https:' }, clock);
   const requireAppKeys = createAppKeysCheck(logger);
-  const prefix = base.pathname;
-  const route = /^([a-z0-9-]{1,64})\/(?:login\/|login\/finish\/|logout\/|metadata\/)$/;
   const fallback = shared.errorUrl ?? shared.loginRedirectUrl ?? '/';
   const redirectAfter = shared.errorRedirectAfterTimeout ?? 120;
   const refuse = async (ctx: Context, code: MellonErrorCode, slug?: string) => {
@@ -151,6 +161,7 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
     bodyTimeoutMs: (shared.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
     logger,
   });
+  const routers = new Map<string, MellonRoutes>();
 
   return {
     middleware: () => async (ctx, next) => {
@@ -168,32 +179,18 @@ export function createMellonOrganizations(input: MellonOrganizationsSettings): M
       }
       await next();
     },
-    routes: () => async (ctx, next) => {
-      if (ctx.path === `${prefix}login/` && ['GET', 'HEAD', 'POST'].includes(ctx.method)) return findOrganization(ctx);
-      const match = ctx.path.startsWith(prefix) ? route.exec(ctx.path.slice(prefix.length)) : null;
-      const slug = match?.[1];
-      if (slug === undefined) return next();
-      let org: ServedOrganization | undefined;
-      let refusal: MellonErrorCode | undefined;
-      try {
-        org = await find(slug);
-        refusal = !org ? 'ORGANIZATION_UNKNOWN' : org.settings.enabled === false ? 'ORGANIZATION_DISABLED' : undefined;
-      } catch (err) {
-        if (!(err instanceof MellonError)) throw err;
-        logger.error({ code: err.code, org: slug, cause: err.cause instanceof Error ? err.cause.message : undefined }, 'koa-mellon: organization unavailable');
-        refusal = err.code;
-      }
-      if (refusal || !org) return refuse(ctx, refusal ?? 'ORGANIZATION_UNKNOWN', slug);
-      // The organization's own router (prefix {base}/{slug}) answers; its errors are its pages.
-      const routes = org.mellon.routes();
-      // @koa/router's middleware sets ctx.params and ctx.router itself before any route reads them.
-      await routes(ctx as Parameters<typeof routes>[0], next);
+    routes(options) {
+      const prefix = routerPrefix(base, options);
+      let router = routers.get(prefix);
+      if (!router) routers.set(prefix, (router = createOrganizationRoutes(prefix, { find, findOrganization, refuse, logger })));
+      return router;
     },
     get: find,
     close() {
       for (const org of served.values()) org.mellon.close();
       for (const entry of loaded.values()) void entry.then((org) => org?.mellon.close(), () => undefined);
-      void subscribed?.then((unsubscribe) => unsubscribe(), () => undefined);
+      // The app may close the registry's store right after: an unsubscribe it refuses is moot.
+      void subscribed?.then((unsubscribe) => unsubscribe()).catch(() => undefined);
       for (const owned1 of owned) void owned1.close();
     },
   };

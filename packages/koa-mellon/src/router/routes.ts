@@ -15,6 +15,13 @@ import { publicMessage, publicMessageOf } from '../errors/messages.js';
 
 export type MellonRoutes = ReturnType<Router['routes']>;
 
+/** One route of the SP: its path under the prefix, a method, and its handler (errors become pages). */
+export interface SpRoute {
+  readonly path: '/login/' | '/login/finish/' | '/logout/' | '/metadata/';
+  readonly method: 'GET' | 'POST';
+  readonly handler: Middleware;
+}
+
 /**
  * The router, as django-mellon's urls: login/ (GET starts SSO, POST is the ACS), logout/ (GET and
  * POST), metadata/, under baseUrl's path unless `options.prefix` says where it is mounted. Every
@@ -23,6 +30,12 @@ export type MellonRoutes = ReturnType<Router['routes']>;
 export function createRoutes(rt: Runtime, options?: RoutesOptions): MellonRoutes {
   const prefix = routerPrefix(rt.urls.base, options);
   const router = new Router(prefix ? { prefix } : {});
+  for (const route of spRouteTable(rt)) router[route.method === 'GET' ? 'get' : 'post'](route.path, route.handler);
+  return router.routes();
+}
+
+/** The SP's routes as a table: its own router is built from it, and so is each organization's route. */
+export function spRouteTable(rt: Runtime): readonly SpRoute[] {
   const requireSecure = createTransportGuard({ base: rt.urls.base, secureCookies: rt.sessions.secure, logger: rt.logger, label: 'koa-mellon' });
   // Browser routes set cookies (session, login binding): https only when our URLs are. metadata/
   // sets none and is public; a SOAP back-channel POST carries no cookie either.
@@ -37,13 +50,14 @@ export function createRoutes(rt: Runtime, options?: RoutesOptions): MellonRoutes
       await handleError(ctx, rt, err);
     }
   };
-  router.get('/login/', guarded((ctx, rt) => (ctx.query['SAMLart'] !== undefined ? assertionConsumerService(ctx, rt) : startLogin(ctx, rt))));
-  router.post('/login/', guarded(assertionConsumerService));
-  router.get('/login/finish/', guarded(finishStashedLogin));
-  router.get('/logout/', guarded(logout));
-  router.post('/logout/', guarded(logout));
-  router.get('/metadata/', guarded(metadata, false));
-  return router.routes();
+  return [
+    { path: '/login/', method: 'GET', handler: guarded((ctx, rt) => (ctx.query['SAMLart'] !== undefined ? assertionConsumerService(ctx, rt) : startLogin(ctx, rt))) },
+    { path: '/login/', method: 'POST', handler: guarded(assertionConsumerService) },
+    { path: '/login/finish/', method: 'GET', handler: guarded(finishStashedLogin) },
+    { path: '/logout/', method: 'GET', handler: guarded(logout) },
+    { path: '/logout/', method: 'POST', handler: guarded(logout) },
+    { path: '/metadata/', method: 'GET', handler: guarded(metadata, false) },
+  ];
 }
 
 async function handleError(ctx: Context, rt: Runtime, err: unknown): Promise<void> {

@@ -106,7 +106,7 @@ export const SETTINGS_SCHEMA = {
   authnClassRef: generic('strings', 'AUTHN_CLASSREF', [], 'AuthnContextClassRefs requested and required; empty accepts any.'),
   groupAttribute: generic('attributeNames', 'GROUP_ATTRIBUTE', undefined, 'SAML attribute whose values are the user’s groups; or a list of attribute names, of which the first present is used (`DEFAULT_GROUP_ATTRIBUTES`: the common group claims, docs/adapters.md#attribute-mapping-defaults).'),
   createGroup: generic('boolean', 'CREATE_GROUP', true, 'Create groups named by `groupAttribute` that do not exist.'),
-  transientFederationAttribute: generic('string', 'TRANSIENT_FEDERATION_ATTRIBUTE', undefined, 'The attribute that identifies the user when the NameID is transient, or absent (ADFS without a NameID claim rule). Without it, such logins are refused (NAMEID_MISSING when there is no NameID).'),
+  transientFederationAttribute: generic('string', 'TRANSIENT_FEDERATION_ATTRIBUTE', undefined, 'The attribute that identifies the user when the NameID is transient, or absent (ADFS without a NameID claim rule). Without it, such logins are refused (UID_MISSING; NAMEID_MISSING when there is no NameID at all).'),
   lookupByAttributes: generic('lookupRules', 'LOOKUP_BY_ATTRIBUTES', [], 'Link existing users: `[{ userField, samlAttribute, ignoreCase }]`, OR across rules; more than one match refuses.'),
 
   // Errors.

@@ -1,4 +1,4 @@
-import { NAMEID_FORMAT } from '@koa-mellon/saml';
+import { MellonError, NAMEID_FORMAT } from '@koa-mellon/saml';
 import { expect, use } from 'chai';
 import chaiAsPromised from 'chai-as-promised';
 import { createAdapterChain, runAdapterChain } from '../../src/adapters/chain.js';
@@ -12,6 +12,9 @@ use(chaiAsPromised);
 const login = (idp: IdpContext, attributes: MellonAttributes) => runAdapterChain(createAdapterChain([DefaultAdapter]), idp, attributes);
 const refusedWith = (idp: IdpContext, attributes: MellonAttributes, message: string) =>
   expect(login(idp, attributes)).to.be.rejectedWith(PermissionDenied).and.eventually.have.property('publicMessage', message);
+/** No key to link an account by: its own code, not PermissionDenied (the chain checks it when nobody was found). */
+const refusedWithoutUid = (idp: IdpContext, attributes: MellonAttributes) =>
+  expect(login(idp, attributes)).to.be.rejectedWith(MellonError).and.eventually.have.property('code', 'UID_MISSING');
 
 describe('DefaultAdapter.authorize (MELLON_AUTHN_CLASSREF)', () => {
   const adapter = new DefaultAdapter();
@@ -116,9 +119,9 @@ describe('DefaultAdapter.lookupUser: provisioning (MELLON_PROVISION, MELLON_USER
     expect(there.id).to.not.equal(here.id);
   });
 
-  it('refuses a login without an issuer or a NameID', async () => {
-    await refusedWith(idpContext(), samlAttributes({}, { name_id_content: undefined }), NO_ACCOUNT_MESSAGE);
-    await refusedWith(idpContext(), samlAttributes({}, { issuer: undefined }), NO_ACCOUNT_MESSAGE);
+  it('refuses a login without an issuer or a NameID (UID_MISSING)', async () => {
+    await refusedWithoutUid(idpContext(), samlAttributes({}, { name_id_content: undefined }));
+    await refusedWithoutUid(idpContext(), samlAttributes({}, { issuer: undefined }));
   });
 });
 
@@ -126,9 +129,9 @@ describe('DefaultAdapter.lookupUser: transient NameIDs (MELLON_TRANSIENT_FEDERAT
   const transient = (nameId: string, attributes: Readonly<Record<string, readonly string[]>> = {}) =>
     samlAttributes(attributes, { name_id_format: NAMEID_FORMAT.transient, name_id_content: nameId });
 
-  it('refuses a transient NameID when no federation attribute is set, even with provision on', async () => {
+  it('refuses a transient NameID when no federation attribute is set, even with provision on (UID_MISSING)', async () => {
     const idp = idpContext();
-    await refusedWith(idp, transient('_t1', { uid: ['jdoe'] }), NO_ACCOUNT_MESSAGE);
+    await refusedWithoutUid(idp, transient('_t1', { uid: ['jdoe'] }));
     expect(await idp.users.findByUsername('_t1@saml')).to.equal(undefined);
   });
 
@@ -141,11 +144,11 @@ describe('DefaultAdapter.lookupUser: transient NameIDs (MELLON_TRANSIENT_FEDERAT
     expect(await idp.users.findByFederation(ISSUER, '_t1')).to.equal(undefined);
   });
 
-  it('refuses when the federation attribute is absent', async () => {
-    await refusedWith(idpContext({ transientFederationAttribute: 'uid' }), transient('_t1'), NO_ACCOUNT_MESSAGE);
+  it('refuses when the federation attribute is absent (UID_MISSING)', async () => {
+    await refusedWithoutUid(idpContext({ transientFederationAttribute: 'uid' }), transient('_t1'));
   });
 
-  it('refuses when the federation attribute has several values (as django-mellon)', async () => {
-    await refusedWith(idpContext({ transientFederationAttribute: 'uid' }), transient('_t1', { uid: ['a', 'b'] }), NO_ACCOUNT_MESSAGE);
+  it('refuses when the federation attribute has several values (as django-mellon; UID_MISSING)', async () => {
+    await refusedWithoutUid(idpContext({ transientFederationAttribute: 'uid' }), transient('_t1', { uid: ['a', 'b'] }));
   });
 });

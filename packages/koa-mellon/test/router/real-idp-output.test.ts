@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { requireXmlsec } from '../../../../test/helpers/xmlsec.js';
 import { NS_URI, tamper } from '../../../../test/helpers/tamper.js';
+import { DefaultAdapter, type IdpContext, type MellonAttributes } from 'koa-mellon';
 import { TestSp, idpMetadata } from '../harness.js';
 
 const UPN = 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn';
@@ -58,20 +59,48 @@ describe('koa-mellon with real IdP output', () => {
     });
   });
 
-  describe('a transient NameID without transientFederationAttribute (SimpleSAMLphp\'s default)', () => {
-    it('is refused, and the log line says why and names both fixes', async () => {
+  describe('a login without a uid: UID_MISSING', () => {
+    const TRANSIENT = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+
+    it('a transient NameID without transientFederationAttribute (SimpleSAMLphp\'s default): the log says why and names both fixes', async () => {
       sp = await TestSp.start('', { logger: recordingLogger(lines) });
-      const response = await sp.login({ nameIdFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient', nameId: '_5f2a9c' });
-      expect(((await response.json()) as { error: string }).error).to.equal('PERMISSION_DENIED');
-      const refusal = lines.find((line) => line.fields['code'] === 'PERMISSION_DENIED');
-      expect(String(refusal?.fields['reason'])).to.include('transient NameID').and.include('nameIdFormats').and.include('transientFederationAttribute');
+      const response = await sp.login({ nameIdFormat: TRANSIENT, nameId: '_5f2a9c' });
+      expect(response.status).to.equal(403);
+      expect(((await response.json()) as { error: string }).error).to.equal('UID_MISSING');
+      expect((await sp.whoami()).user).to.equal(null);
+      const refusal = lines.find((line) => line.fields['code'] === 'UID_MISSING');
+      expect(String(refusal?.fields['reason'])).to.include('transient').and.include('transientFederationAttribute is not set').and.include('nameIdFormats');
     });
 
-    it('a persistent NameID that finds nobody (provision: false) is not blamed on the NameID', async () => {
+    it('a transient NameID whose configured uid attribute is missing: the log names the attribute', async () => {
+      sp = await TestSp.start('', { logger: recordingLogger(lines), transientFederationAttribute: UPN });
+      const response = await sp.login({ nameIdFormat: TRANSIENT, nameId: '_5f2a9c', attributes: { mail: ['alice@corp.example'] } });
+      expect(((await response.json()) as { error: string }).error).to.equal('UID_MISSING');
+      const refusal = lines.find((line) => line.fields['code'] === 'UID_MISSING');
+      expect(String(refusal?.fields['reason'])).to.include(`transientFederationAttribute ${UPN} has 0 values`);
+    });
+
+    it('two values of the uid attribute are no uid either (which one is stable would be a guess)', async () => {
+      sp = await TestSp.start('', { transientFederationAttribute: UPN });
+      const response = await sp.login({ nameIdFormat: TRANSIENT, nameId: '_5f2a9c', attributes: { [UPN]: ['alice@corp.example', 'bob@corp.example'] } });
+      expect(((await response.json()) as { error: string }).error).to.equal('UID_MISSING');
+    });
+
+    it('a persistent NameID that finds nobody (provision: false) stays PERMISSION_DENIED, not blamed on the uid', async () => {
       sp = await TestSp.start('', { logger: recordingLogger(lines), provision: false });
-      await sp.login();
-      const refusal = lines.find((line) => line.fields['code'] === 'PERMISSION_DENIED');
-      expect(String(refusal?.fields['reason'])).to.not.include('transient');
+      const response = await sp.login();
+      expect(((await response.json()) as { error: string }).error).to.equal('PERMISSION_DENIED');
+      expect(lines.some((line) => line.fields['code'] === 'UID_MISSING')).to.equal(false);
+    });
+
+    it('an adapter that finds the user another way still logs in without a uid', async () => {
+      let seen = 0;
+      const byMail = { lookupUser: async (idp: IdpContext, attributes: MellonAttributes) => (seen++, (await idp.users.findByUsername(String(attributes['mail']?.[0]))) ?? idp.users.create(String(attributes['mail']?.[0]))) };
+      sp = await TestSp.start('', { adapters: [byMail, DefaultAdapter] });
+      const response = await sp.login({ nameIdFormat: TRANSIENT, nameId: '_5f2a9c', attributes: { mail: ['alice@corp.example'] } });
+      expect(response.status).to.equal(303);
+      expect(seen).to.equal(1);
+      expect((await sp.whoami()).user?.username).to.equal('alice@corp.example');
     });
   });
 

@@ -169,12 +169,18 @@ describe('login traces: the refusal detail of what the IdP said (SP)', () => {
     expect(detailOf(trace)).to.deep.equal({ nameIdFormatReceived: '(no NameID)', subjectAttribute: 'mail', subjectAttributeValues: '2', nameIdFormatWanted: '(any: neither nameIdPolicyFormat nor nameIdFormats is set)' });
   });
 
-  it('PERMISSION_DENIED for a transient NameID without transientFederationAttribute: the format received against the one wanted', async () => {
+  it('UID_MISSING for a transient NameID without transientFederationAttribute: the format received against the one wanted', async () => {
     const app = await start({ nameIdPolicyFormat: NAMEID_FORMAT.persistent });
     const { code, trace } = await refused(app, { nameIdFormat: NAMEID_FORMAT.transient });
-    expect(code).to.equal('PERMISSION_DENIED');
+    expect(code).to.equal('UID_MISSING');
     const refusal = trace.steps.at(-1);
     expect(refusal?.step).to.equal('finish: adapters and session');
-    expect(refusal?.detail).to.deep.equal({ nameIdFormatReceived: NAMEID_FORMAT.transient, nameIdFormatWanted: NAMEID_FORMAT.persistent, transientFederationAttribute: '(not set)' });
+    expect(refusal?.detail).to.deep.equal({
+      nameId: 'transient (a new value at every login)',
+      nameIdFormatReceived: NAMEID_FORMAT.transient,
+      nameIdFormatWanted: NAMEID_FORMAT.persistent,
+      uidAttribute: '(transientFederationAttribute not set)',
+      uidAttributeValues: '0',
+    });
   });
 });

@@ -119,6 +119,27 @@ describe('login traces (SP)', () => {
       }
     });
 
+    it('UID_MISSING: the NameID and the uid attribute looked for, in the finish step', async () => {
+      const transient = 'urn:oasis:names:tc:SAML:2.0:nameid-format:transient';
+      const { sp, read } = await tracedSp({ transientFederationAttribute: 'urn:oid:0.9.2342.19200300.100.1.1' });
+      try {
+        const body = await refusedLogin(sp, { nameIdFormat: transient, nameId: '_5f2a9c', attributes: { mail: ['a@example.test'] } });
+        expect(body.error).to.equal('UID_MISSING');
+        const refusal = (await read(body.reference))?.steps.at(-1);
+        expect(refusal).to.include({ outcome: 'refused', code: 'UID_MISSING' });
+        expect(refusal?.step).to.match(/^finish: adapters/);
+        expect(refusal?.detail).to.deep.equal({
+          nameId: 'transient (a new value at every login)',
+          nameIdFormatReceived: transient,
+          nameIdFormatWanted: '(any: neither nameIdPolicyFormat nor nameIdFormats is set)',
+          uidAttribute: 'urn:oid:0.9.2342.19200300.100.1.1',
+          uidAttributeValues: '0',
+        });
+      } finally {
+        await sp.stop();
+      }
+    });
+
     for (const [code, shift, edge] of [['ASSERTION_EXPIRED', -hour, 'notOnOrAfter'], ['ASSERTION_NOT_YET_VALID', hour, 'notBefore']] as const) {
       it(`${code}: the window and the measured clock difference`, async () => {
         const { sp, read } = await tracedSp();

@@ -12,6 +12,7 @@ export function httpStatusOf(code: MellonErrorCode): number {
       return 502;
     case 'ORGANIZATION_DISABLED':
     case 'PERMISSION_DENIED':
+    case 'UID_MISSING':
     case 'STATUS_NOT_SUCCESS':
       return 403;
     case 'ORGANIZATION_UNKNOWN':
