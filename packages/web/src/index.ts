@@ -48,3 +48,4 @@ export {
   type TraceUpdate,
 } from './trace/store.js';
 export { FlowTrace, traceLogger, type FlowTraceOptions } from './trace/flow-trace.js';
+export { TRACE_NAMESPACES, combineTraceReaders, readTraces, type TraceReader } from './trace/reader.js';

@@ -2,25 +2,32 @@ import type { Context } from 'koa';
 import { MellonError, type MellonErrorCode } from '@koa-mellon/saml';
 import type { IdpLogger } from '../settings/types.js';
 import { logUnexpected, renderError } from '@koa-mellon/web';
+import { idpTraceOf } from './flow-trace.js';
 
 /**
  * Refusals at the IdP: a page with the code and fixed text, never a SAML response (the sender is
  * not verified, or its destination is not), never wire data, never a stack trace.
- * The page and the status are @koa-mellon/web's; the texts here are the IdP's own.
+ * The page and the status are @koa-mellon/web's; the texts here are the IdP's own. The refusal
+ * joins the flow's trace (stored before the page: the user may quote its reference at once).
  */
-export function handleIdpError(ctx: Context, logger: IdpLogger, continueUrl: string, err: unknown): void {
+export async function handleIdpError(ctx: Context, logger: IdpLogger, continueUrl: string, err: unknown): Promise<void> {
+  const trace = idpTraceOf(ctx);
+  trace?.refuse(err);
+  await trace?.flush();
+  const log = trace?.logger ?? logger;
+  const reference = trace?.reference;
   if (err instanceof MellonError) {
-    logger.warn({ code: err.code, reason: err.message, cause: describe(err.cause) }, 'koa-mellon idp: refused');
-    renderIdpError(ctx, err.code, continueUrl);
+    log.warn({ code: err.code, reason: err.message, cause: describe(err.cause) }, 'koa-mellon idp: refused');
+    renderIdpError(ctx, err.code, continueUrl, reference);
     return;
   }
   // A bug or an outage: a generic page. A client gone mid-request: debug only, nobody to answer.
-  if (logUnexpected(logger, err, 'koa-mellon idp')) return;
-  renderIdpError(ctx, 'INTERNAL_ERROR', continueUrl);
+  if (logUnexpected(log, err, 'koa-mellon idp')) return;
+  renderIdpError(ctx, 'INTERNAL_ERROR', continueUrl, reference);
 }
 
-function renderIdpError(ctx: Context, code: MellonErrorCode, continueUrl: string): void {
-  renderError(ctx, code, { continueUrl, redirectAfter: 0, message: publicMessage(code) });
+function renderIdpError(ctx: Context, code: MellonErrorCode, continueUrl: string, reference: string | undefined): void {
+  renderError(ctx, code, { continueUrl, redirectAfter: 0, message: publicMessage(code), reference });
 }
 
 function publicMessage(code: MellonErrorCode): string {
