@@ -7,6 +7,8 @@ import { createMemoryStore, createTraceStore, type StateStore, type TraceFailure
 import { Browser } from '../../packages/idp/test/helpers/browser.js';
 import { RawSp } from '../../packages/idp/test/helpers/raw-sp.js';
 import { IdpServer } from '../../packages/idp/test/helpers/world.js';
+import { BridgeApp, baseSettings } from '../../packages/jwt/test/helpers/bridge.js';
+import { COOKIE } from '@koa-mellon/jwt';
 import { runCli, useTempDir } from '../../packages/koa-mellon/test/cli/run-cli.js';
 import { SHARED_BACKENDS, type SharedStateServer } from '../helpers/shared-state.js';
 import { requireXmlsec } from '../helpers/xmlsec.js';
@@ -15,7 +17,7 @@ const REFERENCE = /<p>Reference: <code>([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]
 
 // An IdP (this process) writes its trace into a real shared store; `koa-mellon trace` (another
 // process) reads it from there, with the same command as for the SP's traces.
-for (const backend of SHARED_BACKENDS) describe(`koa-mellon trace reads an IdP's traces, through ${backend.name}`, () => {
+for (const backend of SHARED_BACKENDS) describe(`koa-mellon trace reads an IdP's and a JWT bridge's traces, through ${backend.name}`, () => {
   const dir = useTempDir('trace-idp');
   const sp = new RawSp('https://signed.example.test', { keyName: 'signed-sp', authnRequestsSigned: true });
   let server: SharedStateServer;
@@ -70,6 +72,27 @@ for (const backend of SHARED_BACKENDS) describe(`koa-mellon trace reads an IdP's
     expect(result.code, result.stderr).to.equal(0);
     const lists = JSON.parse(result.stdout) as { idp: string; failures: TraceFailure[] }[];
     expect(lists).to.deep.equal([{ idp: sp.entityId, failures: [{ reference, peer: sp.entityId, code: 'ACS_URL_NOT_REGISTERED', at: lists[0]?.failures[0]?.at }] }]);
+  });
+
+  it('reads a JWT bridge\'s trace from the same store, and lists its refusals beside the IdP\'s', async () => {
+    const idpReference = await refusedRequest();
+    const bridge = await BridgeApp.start(baseSettings(store));
+    try {
+      const refused = await bridge.fetch('/jwt/refresh', { method: 'POST', headers: { 'sec-fetch-site': 'same-origin' }, cookies: new Map([[COOKIE.refresh, 'not-a-token']]) });
+      const { code, reference } = (await refused.json()) as { code: string; reference: string };
+      expect(code).to.equal('REFRESH_TOKEN_INVALID');
+      const result = await runCli(['trace', reference, ...storeArgs()], dir());
+      expect(result.code, result.stderr).to.equal(0);
+      expect(result.stdout).to.include(`trace ${reference}: jwt refresh, refused (REFRESH_TOKEN_INVALID)`).and.include('peer:    cookie').and.not.include('not-a-token');
+      const failures = await runCli(['trace', '--failures', '--json', ...storeArgs()], dir());
+      const lists = JSON.parse(failures.stdout) as { idp: string; failures: TraceFailure[] }[];
+      expect(lists.map((l) => [l.idp, l.failures.map((f) => f.reference)])).to.deep.equal([
+        ['cookie', [reference]],
+        [sp.entityId, [idpReference]],
+      ]);
+    } finally {
+      await bridge.stop();
+    }
   });
 });
 
