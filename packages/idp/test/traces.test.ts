@@ -292,6 +292,31 @@ describe('@koa-mellon/idp traces: a reference per flow, on the error page and ev
       return { front, back };
     }
 
+    it('through the browser: the other SP\'s LogoutResponse joins the logout\'s trace', async () => {
+      lines = [];
+      const keep = (level: string) => (fields: object, msg?: string) => void lines.push({ level, fields: fields as Record<string, unknown>, msg });
+      world = await startWorld({ sps: [{}, { origin: 'https://sp2.example.test' }] });
+      const [front, back] = world.sps as [SpServer, SpServer];
+      await world.idp.stop();
+      world.idp = await IdpServer.start(world.browser, [{ metadata: await front.metadata() }, { metadata: await back.metadata() }], { settings: { logger: { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') } } });
+      idp = world.idp;
+      const atLogin = await world.browser.go(`${front.mellon.urls.login}?next=/`);
+      await world.browser.go(world.idp.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
+      await world.browser.go(`${back.mellon.urls.login}?next=/`);
+      const logins = new Set(lines.map((l) => l.fields['trace']));
+      await world.browser.go(`${front.mellon.urls.logout}?next=/bye`);
+      const logoutLines = lines.filter((l) => !logins.has(l.fields['trace']));
+      const references = new Set(logoutLines.map((l) => l.fields['trace']));
+      expect([...references]).to.have.length(1).and.not.include(undefined);
+      const trace = await read([...references][0] as string);
+      expect(trace).to.include({ role: 'idp', flow: 'logout', outcome: 'ok' });
+      const steps = trace.steps.map((s) => s.step);
+      expect(steps).to.include(`LogoutRequest sent to ${back.mellon.urls.entityId} through the browser`);
+      expect(steps.at(-1)).to.match(/^LogoutResponse: the run it answers goes on/);
+      expect(trace.messages.map((m) => m.name)).to.deep.equal(['LogoutRequest', 'LogoutResponse']);
+      expect(logoutLines.map((l) => l.msg)).to.include('koa-mellon idp: single logout finished');
+    });
+
     it('told: the IdP\'s logout trace has the SP logged out over SOAP, the SP\'s trace the LogoutRequest it took', async () => {
       const { front, back } = await soapWorld(true);
       await world.browser.go(`${front.mellon.urls.logout}?next=/bye`);

@@ -84,11 +84,11 @@ describe('JWT bridge traces: a reference per flow in refusals and log lines, nev
     beforeEach(() => start());
 
     it('the SAML login that ends in cookies: one trace naming the SP\'s, every line tagged', async () => {
-      const jar = keepCookies(await app.fetch('/test/login?next=/home'));
+      const jar = keepCookies(await app.fetch('/test/login?next=/home&spTrace=K7Q2-9XMA'));
       expect(jar.get(COOKIE.access)).to.be.a('string');
       const [trace] = await storedTraces();
       expect(trace).to.include({ role: 'jwt', flow: 'login', peer: 'cookie', outcome: 'ok' });
-      expect(trace?.steps.map((s) => s.step)).to.deep.equal(['SAML login verified by the SP', 'issue the tokens in cookies (a new refresh family)']);
+      expect(trace?.steps.map((s) => s.step)).to.deep.equal(['SAML login verified by the SP (its trace K7Q2-9XMA)', 'issue the tokens in cookies (a new refresh family)']);
       expect(lines.find((l) => l.msg === 'koa-mellon jwt: tokens issued after SAML login')?.fields['trace']).to.equal(trace?.reference);
       await expectNothingSecret();
     });
