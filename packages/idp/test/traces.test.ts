@@ -266,6 +266,31 @@ describe('@koa-mellon/idp traces: a reference per flow, on the error page and ev
     });
   });
 
+  describe('consent: the answer joins the login\'s trace', () => {
+    let world: World;
+    afterEach(() => world.stop());
+
+    it('declined: RequestDenied is the refusal of the Decline step, in the trace the AuthnRequest started', async () => {
+      lines = [];
+      const keep = (level: string) => (fields: object, msg?: string) => void lines.push({ level, fields: fields as Record<string, unknown>, msg });
+      world = await startWorld({ idp: { settings: { logger: { debug: keep('debug'), info: keep('info'), warn: keep('warn'), error: keep('error') } } }, sps: [{ idpSettings: { askConsent: true, attributes: { mail: 'email' } } }] });
+      idp = world.idp;
+      const sp = world.sps[0] as SpServer;
+      const atLogin = await world.browser.go(`${sp.mellon.urls.login}?next=/after`);
+      const page = await world.browser.go(world.idp.url(`/login/as?user=alice&next=${encodeURIComponent(nextOf(atLogin.url))}`));
+      const key = /<input type="hidden" name="k" value="([0-9a-f]{32})">/.exec(page.body ?? '')?.[1] ?? '';
+      await world.browser.go(`${world.idp.idp.urls.base.href}sso/consent/`, { form: { k: key, decision: 'decline' } });
+      const [failure] = (await world.idp.idp.traces?.recentFailures(sp.mellon.urls.entityId)) ?? [];
+      const trace = await read(failure?.reference ?? '');
+      expect(trace).to.include({ flow: 'login', outcome: 'refused', code: 'STATUS_NOT_SUCCESS' });
+      expect(trace.steps[0]?.step).to.match(/^read the AuthnRequest/);
+      expect(trace.steps.map((s) => s.step)).to.satisfy((names: string[]) => names.some((n) => n.startsWith('consent:')));
+      expect(trace.steps.at(-1)).to.include({ step: 'Decline: RequestDenied (saml-core §3.2.2.2)', outcome: 'refused' });
+      expect(trace.steps.at(-1)?.detail?.['status']).to.include('RequestDenied');
+      expect(lines.find((l) => l.msg === 'koa-mellon idp: consent declined')?.fields['trace']).to.equal(trace.reference);
+    });
+  });
+
   describe('single logout over the SOAP back-channel: the IdP and the SP each keep a trace', () => {
     let world: World;
     let spLines: Line[];
