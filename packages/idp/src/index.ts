@@ -17,7 +17,7 @@ import { createIdpRuntime, type IdpUrls } from './runtime.js';
 import { idpMetadataXml } from './metadata.js';
 import { createIdpRoutes, type IdpRoutes } from './routes.js';
 import type { IdpSettings, IdpUser } from './settings/types.js';
-import { routerPrefix, type RoutesOptions } from '@koa-mellon/web';
+import { routerPrefix, type RoutesOptions, type TraceStore } from '@koa-mellon/web';
 
 export interface Idp {
   /**
@@ -33,6 +33,12 @@ export interface Idp {
   initiateUrl(spEntityId: string, next?: string): string;
   /** `slo/?next=…`: a link that logs the user out of every SP of their IdP session. */
   logoutUrl(next?: string): string;
+  /**
+   * This IdP's login and logout traces (`traces` setting; undefined when off): read one by the
+   * reference an error page showed, or the recent refusals per SP. `createTraceAdmin` of
+   * koa-mellon serves them (docs/troubleshooting.md#the-idp).
+   */
+  readonly traces: TraceStore | undefined;
   /** Stops metadata refresh timers. */
   close(): void;
 }
@@ -53,6 +59,7 @@ export function createIdp<U extends IdpUser = IdpUser>(settings: IdpSettings<U>)
   routes(); // checked at start-up
   return {
     urls: rt.urls,
+    traces: rt.traces,
     routes,
     metadata: metadataXml,
     initiateUrl(spEntityId, next) {
@@ -89,7 +96,7 @@ export type {
 } from './settings/types.js';
 export type { IdpUrls } from './runtime.js';
 export type { IdpRoutes } from './routes.js';
-export type { RoutesOptions, ErrorPage, PageSettings, PageRenderer, PageTheme } from '@koa-mellon/web';
+export type { RoutesOptions, ErrorPage, PageSettings, PageRenderer, PageTheme, TraceStore, TraceRecord, TraceStep, TraceMessage, TraceFailure, TraceRedaction } from '@koa-mellon/web';
 export { pageDocument, builtInErrorPage } from '@koa-mellon/web';
 export { builtInConsentPage } from './sso/consent-page.js';
 export { MellonError, ConfigError, StatusError, type MellonErrorCode } from '@koa-mellon/saml';

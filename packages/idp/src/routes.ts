@@ -7,6 +7,7 @@ import type { IdpUser } from './settings/types.js';
 import { singleLogout } from './slo/index.js';
 import { answerConsent, initiateLogin, resumeLogin, singleSignOn } from './sso/index.js';
 import { handleIdpError } from './web/errors.js';
+import { idpTraceOf } from './web/flow-trace.js';
 import { createTransportGuard, isSoapRequest, logUnexpected, routerPrefix, sendMetadata, sendSoapFault, type RoutesOptions } from '@koa-mellon/web';
 
 export type IdpRoutes = ReturnType<Router['routes']>;
@@ -42,10 +43,14 @@ export function createIdpRoutes<U extends IdpUser>(rt: IdpRuntime<U>, metadata: 
       try {
         await resolveArtifact(ctx, rt);
       } catch (err) {
-        // A SOAP peer, not a browser: 403 or a SOAP fault with the code, no page.
+        // A SOAP peer, not a browser: 403 or a SOAP fault with the code, no page; the trace keeps the refusal.
+        const trace = idpTraceOf(ctx);
+        trace?.refuse(err);
+        await trace?.flush();
+        const logger = trace?.logger ?? rt.logger;
         const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
-        if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: ArtifactResolve refused');
-        else if (logUnexpected(rt.logger, err, 'koa-mellon idp')) return;
+        if (err instanceof MellonError) logger.warn({ code, reason: err.message }, 'koa-mellon idp: ArtifactResolve refused');
+        else if (logUnexpected(logger, err, 'koa-mellon idp')) return;
         sendSoapFault(ctx, code);
       }
     });

@@ -1,7 +1,7 @@
 import {
   createMetadataSource,
   metadataLogFields,
-  fail,
+  failWithDetail,
   getEntity,
   getSpDescriptor,
   singleEntity,
@@ -17,7 +17,7 @@ import type { IdpLogger, IdpSettings, IdpUser, ServiceProviderInfo, ServiceProvi
 import { validateIdpSettings } from './settings/validate.js';
 import { createIdpStores, type IdpStores } from './state/store.js';
 import { IdpSessions } from './state/sessions.js';
-import { DEFAULT_BODY_TIMEOUT_SECONDS, countMetadataEvent, createMemoryStore, type StateStore } from '@koa-mellon/web';
+import { DEFAULT_BODY_TIMEOUT_SECONDS, DEFAULT_TRACE_TTL_MS, TRACE_NAMESPACES, countMetadataEvent, createMemoryStore, createTraceStore, type StateStore, type TraceRedaction, type TraceStore } from '@koa-mellon/web';
 
 /** One configured SP, resolved at start-up; its metadata is read through `source`. */
 export interface ResolvedSp<U extends IdpUser = IdpUser> {
@@ -62,6 +62,9 @@ export interface IdpRuntime<U extends IdpUser = IdpUser> {
   readonly bodyTimeoutMs: number;
   readonly clockSkew: number;
   readonly sessionLifetime: number;
+  /** Login and logout traces; undefined when `traces` is false. */
+  readonly traces: TraceStore | undefined;
+  readonly traceRedaction: TraceRedaction;
   metadataOf(sp: ResolvedSp<U>): Promise<SpMetadata<U>>;
   /** The configured SP whose entityID this is; ENTITY_NOT_FOUND otherwise. */
   spByEntityId(entityId: string): Promise<SpMetadata<U>>;
@@ -121,6 +124,12 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
 
   // A store made here is closed here; a store the app gave is the app's to close.
   const ownStore = settings.store === undefined ? createMemoryStore({ logger }) : undefined;
+  // Traces in the default memory store get their own bounded one: a flood of refused requests
+  // evicts old traces, never sessions (as the SP does).
+  const ownTraceStore = settings.traces !== false && settings.store === undefined ? createMemoryStore({ maxEntries: 10_000, logger }) : undefined;
+  const traceState = settings.traces === false ? undefined : (settings.store ?? ownTraceStore);
+  const traceTtlMs = settings.traceTtl === undefined ? DEFAULT_TRACE_TTL_MS : settings.traceTtl * 1000;
+  const traces = traceState && createTraceStore(traceState.namespace(TRACE_NAMESPACES.idp), { ttlMs: traceTtlMs, clock });
   const stores = createIdpStores(settings.store ?? (ownStore as StateStore));
   const cookie = settings.cookie ?? {};
   const sessions = new IdpSessions(
@@ -141,6 +150,8 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
     bodyTimeoutMs: (settings.bodyTimeout ?? DEFAULT_BODY_TIMEOUT_SECONDS) * 1000,
     clockSkew: settings.clockSkew ?? 180,
     sessionLifetime: settings.sessionLifetime ?? 8 * 3600,
+    traces,
+    traceRedaction: settings.traceRedaction ?? 'personal',
     metadataOf,
     async spByEntityId(entityId) {
       // Pinned entityIDs are known without I/O; other sources are read (and one that is down does
@@ -148,22 +159,26 @@ export function createIdpRuntime<U extends IdpUser>(input: IdpSettings<U>): IdpR
       const pinned = sps.find((sp) => sp.pinnedEntityId === entityId);
       if (pinned) return metadataOf(pinned);
       let firstError: MellonError | undefined;
+      // The operator's detail: the entityIDs we know, against the one received.
+      const known = sps.flatMap((sp) => (sp.pinnedEntityId === undefined ? [] : [sp.pinnedEntityId]));
       for (const sp of sps) {
         if (sp.pinnedEntityId !== undefined) continue;
         try {
           const found = await metadataOf(sp);
           if (found.entity.entityId === entityId) return found;
+          known.push(found.entity.entityId);
         } catch (err) {
           if (!(err instanceof MellonError)) throw err;
           firstError ??= err;
         }
       }
       if (firstError) throw firstError;
-      fail('ENTITY_NOT_FOUND', 'not a configured service provider');
+      failWithDetail('ENTITY_NOT_FOUND', 'not a configured service provider', { received: entityId, expected: `one of: ${known.join(', ')}` });
     },
     close() {
       for (const sp of sps) sp.source.close();
       if (ownStore) void ownStore.close();
+      if (ownTraceStore) void ownTraceStore.close();
     },
   };
 }

@@ -19,6 +19,7 @@
  */
 import type { Context, Middleware } from 'koa';
 import type { JWK } from 'jose';
+import type { TraceStore } from '@koa-mellon/web';
 import { endRequestSession, identify } from './idp/identify.js';
 import { redeemLaunch } from './launch/links.js';
 import { createBridgeRoutes, type BridgeRoutes } from './routes/routes.js';
@@ -50,6 +51,11 @@ export interface JwtBridge {
   /** The JWKS document the jwks route serves. */
   jwks(): { keys: JWK[] };
   readonly urls: { readonly jwks: string; readonly authorize: string; readonly token: string; readonly refresh: string; readonly logout: string; readonly launch: string };
+  /**
+   * The bridge's traces (`traces` setting; undefined when off): one by the reference a refusal
+   * carried, or the recent refusals per client. koa-mellon's `createTraceAdmin` serves them.
+   */
+  readonly traces: TraceStore | undefined;
   /** Stops the deny-list subscription and timer (the store is the app's to close). */
   close(): Promise<void>;
 }
@@ -72,6 +78,7 @@ export async function createJwtBridge(settings: JwtBridgeSettings): Promise<JwtB
     redeemLaunch: (ctx) => redeemLaunch(ctx, rt),
     endSession: (ctx) => endRequestSession(ctx, rt),
     jwks: () => rt.keys.jwks(),
+    traces: rt.traces,
     urls: { jwks: url('jwks'), authorize: url('authorize'), token: url('token'), refresh: url('refresh'), logout: url('logout'), launch: url('launch') },
     close: () => rt.denyList.stop(),
   };

@@ -1,5 +1,5 @@
 import { ConfigError, systemClock, type Clock } from '@koa-mellon/saml';
-import { createStderrLogger, type Logger, type StateNamespace } from '@koa-mellon/web';
+import { DEFAULT_TRACE_TTL_MS, TRACE_NAMESPACES, createStderrLogger, createTraceStore, type Logger, type StateNamespace, type TraceStore } from '@koa-mellon/web';
 import { loadKeySet, type KeySet } from './keys/key-set.js';
 import { DenyList } from './revoke/deny-list.js';
 import { Families } from './revoke/families.js';
@@ -25,6 +25,8 @@ export interface BridgeRuntime {
   readonly skewMs: number;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** Login, refresh, launch and logout traces; undefined when `traces` is false. */
+  readonly traces: TraceStore | undefined;
 }
 
 const seconds = (value: number | undefined, fallback: number, path: string): number => {
@@ -52,6 +54,8 @@ export async function createBridgeRuntime(settings: JwtBridgeSettings): Promise<
   const skewMs = seconds(settings.clockSkew, 30, 'clockSkew');
   const clock = settings.clock ?? systemClock;
   const logger = settings.logger ?? createStderrLogger();
+  if (settings.traces !== undefined && typeof settings.traces !== 'boolean') throw new ConfigError('traces', 'expected a boolean');
+  const traceTtlMs = seconds(settings.traceTtl, DEFAULT_TRACE_TTL_MS / 1000, 'traceTtl');
   const keys = await loadKeySet(settings.keys);
   const ns = settings.store.namespace(settings.namespace ?? 'jwt');
   const denyList = new DenyList(ns, clock, skewMs, logger);
@@ -72,6 +76,7 @@ export async function createBridgeRuntime(settings: JwtBridgeSettings): Promise<
     skewMs,
     logger,
     clock,
+    traces: settings.traces === false ? undefined : createTraceStore(settings.store.namespace(TRACE_NAMESPACES.jwt), { ttlMs: traceTtlMs, clock }),
   };
 }
 

@@ -92,6 +92,16 @@ export interface JwtBridgeSettings {
   readonly clockSkew?: number | undefined;
   /** Extra claims of the access token (the configured user claims); registered claims always win. */
   readonly claims?: ((user: BridgeUser, saml: SamlSession) => Readonly<Record<string, ClaimValue>>) | undefined;
+  /**
+   * Keep a trace of every SAML login that ends in tokens, token refresh, launch link and logout
+   * (default true), in `store`, namespace `jwt-traces` whatever `namespace` says (so that
+   * `koa-mellon trace` finds it): the steps with their outcome and the refusal's code. Its
+   * reference is in refusals' JSON (`reference`) and every log line of the flow. A trace never
+   * holds a token, a refresh token, a code, a cookie or a key (docs/troubleshooting.md).
+   */
+  readonly traces?: boolean | undefined;
+  /** Seconds a trace is kept. Default 7 days. */
+  readonly traceTtl?: number | undefined;
   /** State namespace prefix. Default `jwt`. */
   readonly namespace?: string | undefined;
   readonly logger?: Logger | undefined;

@@ -63,3 +63,4 @@ export {
 } from './trace/store.js';
 export { FlowTrace, traceLogger, type FlowTraceOptions } from './trace/flow-trace.js';
 export { countMetadataEvent, TELEMETRY_SCOPE, TELEMETRY_METRICS, TELEMETRY_ATTRIBUTES } from './trace/telemetry.js';
+export { TRACE_NAMESPACES, combineTraceReaders, readTraces, type TraceReader } from './trace/reader.js';

@@ -1,4 +1,4 @@
-import type { ErrorPage, PageSettings, StateStore } from '@koa-mellon/web';
+import type { ErrorPage, PageSettings, StateStore, TraceRedaction } from '@koa-mellon/web';
 import type { Context } from 'koa';
 import type { Clock, ContactPerson, MetadataEvent, Organization, SpSsoDescriptor } from '@koa-mellon/saml';
 
@@ -175,6 +175,25 @@ export interface IdpSettings<U extends IdpUser = IdpUser> {
   readonly pages?: PageSettings<IdpPage<U>> | undefined;
   /** The state store (sessions, pending requests, replay cache, consents). Default: in memory, for one process. Several instances: `await createRedisStore(url)` or `await createPostgresStore(url)` (docs/state.md). */
   readonly store?: StateStore | undefined;
+  /**
+   * Keep a trace of every login and logout (default true) in `store`, namespace `idp-traces` (with
+   * the default in-memory store, a separate memory store of at most 10,000 traces): the steps with
+   * their outcome, a refusal with expected vs received (Destination, ACS URL, Issuer, signing key
+   * fingerprints, algorithms, times), the decoded messages redacted. Its reference is shown on the
+   * error page and tags every log line of the flow; read it with `koa-mellon trace <reference>` or
+   * `createTraceAdmin` (docs/troubleshooting.md). When false, the reference still tags pages and
+   * logs, nothing is stored.
+   */
+  readonly traces?: boolean | undefined;
+  /** Seconds a trace is kept. Default 7 days. */
+  readonly traceTtl?: number | undefined;
+  /**
+   * What traces blank in stored SAML messages: `personal` (the default: NameIDs, attribute values,
+   * the subject's address, and secrets) or `secrets` (signature and digest values, ciphertext,
+   * certificates, artifacts only: for debugging an attribute release with the SP's admin, then
+   * switch back; personal data is then kept for `traceTtl`). Keys, cookies and tokens are never stored.
+   */
+  readonly traceRedaction?: TraceRedaction | undefined;
   /** Seconds an IdP session lasts after authentication. Default 8 h. */
   readonly sessionLifetime?: number | undefined;
   /** Seconds a Response is usable. Default 300. */

@@ -1,13 +1,13 @@
 import { ConfigError, didYouMean } from '@koa-mellon/saml';
 import type { IdpSettings, IdpUser, ServiceProviderSettings } from './types.js';
-import { readPem, validatePageSettings } from '@koa-mellon/web';
+import { readPem, TRACE_REDACTIONS, validatePageSettings } from '@koa-mellon/web';
 
 /**
  * The kinds a setting may have. Each key of the IdP and of a service provider entry is listed
  * once below; `validateIdpSettings` refuses unknown keys and wrong kinds at start-up with a
  * ConfigError naming the key path (`serviceProviders[1].nameIdFormat`).
  */
-type Kind = 'url' | 'string' | 'boolean' | 'positive' | 'pems' | 'pem' | 'privateKeys' | 'function' | 'object' | 'stateStore' | 'array' | 'nameIdFormat' | 'attributes' | 'pages';
+type Kind = 'url' | 'string' | 'boolean' | 'positive' | 'pems' | 'pem' | 'privateKeys' | 'function' | 'object' | 'stateStore' | 'array' | 'nameIdFormat' | 'attributes' | 'pages' | 'traceRedaction';
 
 const IDP_KEYS = {
   baseUrl: 'url',
@@ -28,6 +28,9 @@ const IDP_KEYS = {
   consentLifetime: 'positive',
   pages: 'pages',
   store: 'stateStore',
+  traces: 'boolean',
+  traceTtl: 'positive',
+  traceRedaction: 'traceRedaction',
   sessionLifetime: 'positive',
   responseLifetime: 'positive',
   clockSkew: 'positive',
@@ -180,6 +183,9 @@ function checkKind(kind: Kind, value: unknown, path: string): void {
       return;
     case 'attributes':
       checkAttributes(record(value, path), path);
+      return;
+    case 'traceRedaction':
+      if (!(TRACE_REDACTIONS as readonly unknown[]).includes(value)) bad(`one of ${TRACE_REDACTIONS.map((r) => `"${r}"`).join(', ')}`);
       return;
   }
 }

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { LogoutRequest, ParsedXml, RedirectMessage } from '@koa-mellon/saml';
+import type { FlowTrace } from '@koa-mellon/web';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { IdpSessionRecord } from '../state/sessions.js';
 import type { IdpUser } from '../settings/types.js';
@@ -16,7 +17,10 @@ export interface ReceivedLogout<U extends IdpUser = IdpUser> {
 /** What the slo/ steps pass along (front channel and SOAP); each step fills what it owns. */
 export interface SloState<U extends IdpUser = IdpUser> {
   readonly ctx: Context;
+  /** The runtime with this flow's logger (every line carries the trace reference). */
   readonly rt: IdpRuntime<U>;
+  /** This request's part of the logout's trace. */
+  readonly trace: FlowTrace;
   query?: ReadonlyMap<string, string>;
   form?: ReadonlyMap<string, string>;
   message?: ReceivedLogout<U>;

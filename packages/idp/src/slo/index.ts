@@ -4,6 +4,7 @@ import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import { acceptRequest, continueFromResponse, logoutFromIdp, startFromRequest } from './act.js';
 import { ANSWERED, type SloState, type SloSteps } from './context.js';
+import { startIdpTrace, tracedRuntime } from '../web/flow-trace.js';
 import { checkLogoutDestination, identifyLogoutSp, readLogoutForm, readLogoutMessage, verifyLogoutSignature } from './receive.js';
 import { acceptSoapRequest, answerSoap, checkSoapDestination, endSessionOverSoap, holdVerifiedId, readSoapRequest, refuseOverSoap, requireSoapLogout } from './receive-soap.js';
 
@@ -48,15 +49,24 @@ const SOAP_SLO_STEPS: SloSteps = [
  * the back-channel.
  */
 export async function singleLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): Promise<void> {
-  const state: SloState<U> = { ctx, rt };
+  const trace = startIdpTrace(ctx, rt, 'logout');
+  const state: SloState<U> = { ctx, rt: tracedRuntime(rt, trace), trace };
   if (!isSoapRequest(ctx)) return runSteps(state, SLO_STEPS);
   try {
     await runSteps(state, SOAP_SLO_STEPS);
   } catch (err) {
-    refuseOverSoap(state, err);
+    await refuseOverSoap(state, err);
   }
 }
 
+/** Each step is a step of the trace; a refusal is recorded by the route's error page or refuseOverSoap. */
 async function runSteps<U extends IdpUser>(state: SloState<U>, steps: SloSteps): Promise<void> {
-  for (const [, step] of steps) if ((await step(state)) === ANSWERED) return;
+  for (const [name, step] of steps) {
+    let answered = false;
+    await state.trace.run(name, async () => {
+      answered = (await step(state)) === ANSWERED;
+    });
+    if (answered) break;
+  }
+  await state.trace.flush();
 }

@@ -8,6 +8,7 @@ import { signingOptions } from '../signing.js';
 import { sloEndpointOf } from './endpoint.js';
 import { logoutOverSoap } from './soap.js';
 import { sendSaml } from '@koa-mellon/web';
+import { idpTraceOf } from '../web/flow-trace.js';
 
 /** The SP whose LogoutRequest started the logout: it gets the final LogoutResponse. */
 export interface LogoutInitiator {
@@ -27,6 +28,8 @@ export interface LogoutRun {
   readonly initiator?: LogoutInitiator | undefined;
   /** IdP-initiated: where the browser goes at the end. */
   readonly next?: string | undefined;
+  /** The logout's trace reference: each SP's LogoutResponse joins it. */
+  readonly trace?: string | undefined;
 }
 
 const FRONT_CHANNEL = [BINDING.redirect, BINDING.post];
@@ -50,7 +53,8 @@ export async function startLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntim
     if (visit.entityId === initiator?.entityId) continue;
     ((await sloEndpointOf(rt, visit.entityId, FRONT_CHANNEL)) ? throughBrowser : overSoap).push(visit);
   }
-  const told = await Promise.all(overSoap.map((visit) => logoutOverSoap(rt, visit, session?.sessionIndex)));
+  const trace = idpTraceOf(ctx);
+  const told = await Promise.all(overSoap.map((visit) => logoutOverSoap(rt, visit, session?.sessionIndex, trace)));
   await advanceLogout(ctx, rt, {
     id: randomBytes(16).toString('hex'),
     sessionIndex: session?.sessionIndex,
@@ -58,6 +62,7 @@ export async function startLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntim
     partial: told.includes(false),
     initiator,
     next,
+    trace: trace?.reference,
   });
 }
 
@@ -83,6 +88,8 @@ async function advanceLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>,
     await rt.stores.requests.setIfAbsent(`lr:${id}`, { run: current.id, sp: target.entityId }, LOGOUT_TTL_MS);
     await rt.stores.requests.set(`run:${current.id}`, current, LOGOUT_TTL_MS);
     const signing = signingOptions(rt);
+    idpTraceOf(ctx)?.step(`LogoutRequest sent to ${target.entityId} through the browser`);
+    rt.logger.info({ sp: target.entityId, requestId: id }, 'koa-mellon idp: LogoutRequest sent');
     sendSaml(ctx, { endpoint, parameter: 'SAMLRequest', document, signingKey: signing.privateKey, signatureAlgorithm: signing.signatureAlgorithm });
     return;
   }
@@ -96,6 +103,7 @@ export async function continueLogout<U extends IdpUser>(ctx: Context, rt: IdpRun
   // Written by advanceLogout under this key.
   const run = await rt.stores.requests.get<LogoutRun>(`run:${sent.run}`);
   if (!run) fail('IN_RESPONSE_TO_MISMATCH', 'the logout this answers has expired');
+  idpTraceOf(ctx)?.adopt(run.trace);
   if (!success) rt.logger.warn({ sp: spEntityId }, 'koa-mellon idp: an SP did not log out');
   await advanceLogout(ctx, rt, success ? run : { ...run, partial: true });
 }

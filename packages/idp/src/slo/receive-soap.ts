@@ -14,7 +14,9 @@ export function requireSoapLogout<U extends IdpUser>(state: SloState<U>): void {
 /** saml-bindings §3.2.3: the size-limited envelope, one hardened parse; the LogoutRequest inside is what is verified and read. */
 export async function readSoapRequest<U extends IdpUser>(state: SloState<U>): Promise<void> {
   const { ctx, rt } = state;
-  const { parsed, message: root } = parseSoapEnvelope(await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs }), { maxBytes: rt.maxMessageBytes });
+  const text = await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs });
+  state.trace.message('LogoutRequest (SOAP)', text);
+  const { parsed, message: root } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
   // Its ID index is the document's.
   state.message = { kind: 'LogoutRequest', parsed: { ...parsed, root } };
 }
@@ -55,7 +57,7 @@ export async function endSessionOverSoap<U extends IdpUser>(state: SloState<U>):
       partial = true;
     }
     const others = visits.filter((visit) => visit.entityId !== entityId);
-    if ((await Promise.all(others.map((visit) => logoutOverSoap(rt, visit, session.sessionIndex)))).includes(false)) partial = true;
+    if ((await Promise.all(others.map((visit) => logoutOverSoap(rt, visit, session.sessionIndex, state.trace)))).includes(false)) partial = true;
   }
   rt.logger.info({ initiator: entityId, session: session !== undefined, partial }, 'koa-mellon idp: single logout over SOAP');
   state.partial = partial;
@@ -68,10 +70,13 @@ export function answerSoap<U extends IdpUser>(state: SloState<U>): void {
 
 /**
  * The one exit of a refused SOAP LogoutRequest: before the SP is verified, a SOAP fault; after,
- * our LogoutResponse with an error status (saml-bindings §3.2.3.3).
+ * our LogoutResponse with an error status (saml-bindings §3.2.3.3). The refusal joins the trace
+ * (no page to show its reference on: the SP's admin finds it in our logs by time and SP).
  */
-export function refuseOverSoap<U extends IdpUser>(state: SloState<U>, err: unknown): void {
+export async function refuseOverSoap<U extends IdpUser>(state: SloState<U>, err: unknown): Promise<void> {
   const { ctx, rt } = state;
+  state.trace.refuse(err);
+  await state.trace.flush();
   const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
   if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon idp: SOAP LogoutRequest refused');
   else if (logUnexpected(rt.logger, err, 'koa-mellon idp')) return;

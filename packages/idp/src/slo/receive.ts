@@ -27,6 +27,7 @@ export function readLogoutMessage<U extends IdpUser>(state: SloState<U>): void {
   if (ctx.method === 'GET') {
     const redirect = decodeRedirect(ctx.querystring, { maxBytes });
     const kind = redirect.parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
+    state.trace.message(kind, redirect.xml);
     state.message = { kind, parsed: parseXml(redirect.xml, { maxBytes }), relayState: redirect.relayState, redirect };
     return;
   }
@@ -34,7 +35,9 @@ export function readLogoutMessage<U extends IdpUser>(state: SloState<U>): void {
   if (form.has('SAMLRequest') && form.has('SAMLResponse')) fail('BINDING_INVALID', 'both SAMLRequest and SAMLResponse');
   const parameter = form.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
   const xml = decodePostParameter(form.get(parameter), { maxBytes });
-  state.message = { kind: parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse', parsed: parseXml(xml, { maxBytes }), relayState: form.get('RelayState') };
+  const kind = parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
+  state.trace.message(kind, xml);
+  state.message = { kind, parsed: parseXml(xml, { maxBytes }), relayState: form.get('RelayState') };
 }
 
 /** The configured SP named by the Issuer: only its metadata keys will be tried. */
@@ -43,6 +46,7 @@ export async function identifyLogoutSp<U extends IdpUser>(state: SloState<U>): P
   const issuer = readMessageHeader(message.parsed.root, message.kind).issuer;
   if (issuer === undefined || issuer === '') fail('ENTITY_NOT_FOUND', 'logout message without Issuer');
   message.sp = await state.rt.spByEntityId(issuer);
+  state.trace.peer(message.sp.entity.entityId);
 }
 
 /**

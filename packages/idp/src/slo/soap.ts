@@ -1,4 +1,5 @@
 import { BINDING, LOGOUT_REASON, MellonError, buildLogoutRequest, exchangeSoap, fail, parseLogoutResponse } from '@koa-mellon/saml';
+import type { FlowTrace } from '@koa-mellon/web';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
 import type { VisitedSp } from '../state/sessions.js';
@@ -15,9 +16,12 @@ export const SOAP_LOGOUT_TIMEOUT_MS = 5000;
  * from it, to this request, and Success, within SOAP_LOGOUT_TIMEOUT_MS. Any failure is logged and
  * reported as false (the logout becomes partial); it never stops the logout of the other SPs.
  */
-export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, target: VisitedSp, sessionIndex: string | undefined): Promise<boolean> {
+export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, target: VisitedSp, sessionIndex: string | undefined, trace: FlowTrace | undefined): Promise<boolean> {
   const endpoint = await sloEndpointOf(rt, target.entityId, [BINDING.soap]);
-  if (!endpoint) return false;
+  if (!endpoint) {
+    trace?.step(`${target.entityId}: no SOAP SingleLogoutService, not told (partial logout)`);
+    return false;
+  }
   try {
     const sp = await rt.spByEntityId(target.entityId);
     const { id, document } = buildLogoutRequest({
@@ -42,9 +46,12 @@ export async function logoutOverSoap<U extends IdpUser>(rt: IdpRuntime<U>, targe
     if (response.inResponseTo !== id) fail('IN_RESPONSE_TO_MISMATCH', 'back-channel LogoutResponse to another request');
     if (!response.success) fail('LOGOUT_FAILED', 'the SP did not log out');
     rt.logger.info({ sp: target.entityId }, 'koa-mellon idp: SP logged out over SOAP');
+    trace?.step(`${target.entityId}: logged out over SOAP`);
     return true;
   } catch (err) {
-    // One SP never stops the logout of the others; a failure makes this one partial.
+    // One SP never stops the logout of the others; a failure makes this one partial (a step of
+    // the trace, not its refusal: the logout goes on).
+    trace?.step(`${target.entityId}: back-channel logout failed (${err instanceof MellonError ? err.code : 'INTERNAL_ERROR'}), partial logout`);
     if (err instanceof MellonError) rt.logger.warn({ sp: target.entityId, code: err.code, reason: err.message }, 'koa-mellon idp: back-channel logout failed');
     else rt.logger.error({ sp: target.entityId, err }, 'koa-mellon idp: back-channel logout failed unexpectedly');
     return false;

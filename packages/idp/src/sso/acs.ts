@@ -1,4 +1,4 @@
-import { BINDING, fail, findDefaultEndpoint, findEndpointByIndex, type IndexedEndpoint } from '@koa-mellon/saml';
+import { BINDING, fail, failWithDetail, findDefaultEndpoint, findEndpointByIndex, type IndexedEndpoint } from '@koa-mellon/saml';
 import type { IdpUser } from '../settings/types.js';
 import { need, type SsoState } from './context.js';
 
@@ -30,7 +30,11 @@ export function chooseAcs<U extends IdpUser>(state: SsoState<U>): void {
   } else {
     chosen = findDefaultEndpoint(services, request.protocolBinding !== undefined ? [request.protocolBinding] : usable);
   }
-  if (!chosen) fail('ACS_URL_NOT_REGISTERED', 'the requested AssertionConsumerService is not in the SP metadata');
-  if (!fits(chosen)) fail('BINDING_INVALID', 'the AssertionConsumerService binding is not one we answer on');
+  // The operator's detail: what the request asked for against what the SP's metadata registers.
+  const registered = services.map((endpoint) => `[${endpoint.index}] ${endpoint.location} (${endpoint.binding})`).join(', ');
+  const asked = request.assertionConsumerServiceIndex !== undefined ? `index ${request.assertionConsumerServiceIndex}` : (request.assertionConsumerServiceUrl ?? 'the default');
+  const received = request.protocolBinding === undefined ? asked : `${asked} (${request.protocolBinding})`;
+  if (!chosen) failWithDetail('ACS_URL_NOT_REGISTERED', 'the requested AssertionConsumerService is not in the SP metadata', { received, expected: registered || 'none' });
+  if (!fits(chosen)) failWithDetail('BINDING_INVALID', 'the AssertionConsumerService binding is not one we answer on', { received: chosen.binding, expected: usable.join(', ') });
   state.acs = { binding: chosen.binding, location: chosen.location };
 }

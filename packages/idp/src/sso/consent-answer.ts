@@ -16,6 +16,7 @@ export async function takeConsentAnswer<U extends IdpUser>(state: SsoState<U>): 
   const { ctx, rt } = state;
   const form = await readForm(ctx, 16 * 1024, { timeoutMs: rt.bodyTimeoutMs });
   const pending = await takePending(rt, form.get('k'));
+  state.trace.adopt(pending?.trace);
   if (!pending || pending.consentAskedOf === undefined) fail('IN_RESPONSE_TO_MISMATCH', 'no consent pending under this key (expired or already answered)');
   if (!pending.browser || !rt.sessions.isSameBrowser(ctx, pending.browser)) fail('LOGIN_BROWSER_MISMATCH', 'consent answered from another browser');
   state.pending = pending;

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { AuthnRequest, NameIdParts, ParsedXml, RedirectMessage } from '@koa-mellon/saml';
+import type { FlowTrace } from '@koa-mellon/web';
 import type { IdpRuntime, SpMetadata } from '../runtime.js';
 import type { IdpSessionRecord, VisitedSp } from '../state/sessions.js';
 import type { IdpUser } from '../settings/types.js';
@@ -8,7 +9,10 @@ import type { AcsChoice, PendingRequest } from './pending.js';
 /** What the sso/ steps pass along; each step fills what it owns. */
 export interface SsoState<U extends IdpUser = IdpUser> {
   readonly ctx: Context;
+  /** The runtime with this flow's logger (every line carries the trace reference). */
   readonly rt: IdpRuntime<U>;
+  /** This request's part of the login's trace. */
+  readonly trace: FlowTrace;
   /** HTTP-Redirect: the decoded query, with the octets its signature covers. */
   redirect?: RedirectMessage | undefined;
   parsed?: ParsedXml;

@@ -9,6 +9,8 @@ export const ARTIFACT_TTL_MS = 5 * 60 * 1000;
 export interface StoredArtifact {
   readonly sp: string;
   readonly xml: string;
+  /** The login's trace reference: the SP's ArtifactResolve joins it. */
+  readonly trace?: string | undefined;
 }
 
 /** The step: the assertion's Response goes to the verified ACS. */
@@ -25,18 +27,21 @@ export async function deliver<U extends IdpUser>(state: SsoState<U>, document: D
   const { ctx, rt } = state;
   const pending = need(state, 'pending');
   const xml = serializeXml(document);
+  state.trace.message('Response', xml);
   ctx.set('Cache-Control', 'no-store');
   if (pending.acs.binding === BINDING.artifact) {
     const { artifact, messageHandle } = createArtifact(rt.urls.entityId, 0);
-    const stored: StoredArtifact = { sp: need(state, 'sp').entity.entityId, xml };
+    const stored: StoredArtifact = { sp: need(state, 'sp').entity.entityId, xml, trace: state.trace.reference };
     await rt.stores.requests.setIfAbsent(`art:${messageHandle.toString('hex')}`, stored, ARTIFACT_TTL_MS);
     const url = new URL(pending.acs.location);
     url.searchParams.set('SAMLart', artifact);
     if (pending.relayState !== undefined) url.searchParams.set('RelayState', pending.relayState);
     ctx.redirect(url.href);
+    rt.logger.info({ sp: stored.sp, binding: 'artifact' }, 'koa-mellon idp: response sent');
     return;
   }
   ctx.set('Content-Security-Policy', postFormCsp());
   ctx.type = 'html';
   ctx.body = encodePostForm({ url: pending.acs.location, parameter: 'SAMLResponse', xml, relayState: pending.relayState });
+  rt.logger.info({ sp: need(state, 'sp').entity.entityId, binding: 'post' }, 'koa-mellon idp: response sent');
 }

@@ -25,6 +25,7 @@ export function holdRequest<U extends IdpUser>(state: SsoState<U>): void {
     format: negotiateFormat(sp.sp.settings.nameIdFormat ?? 'persistent', request.nameIdPolicy?.format) ?? null,
     createdAt: rt.clock(),
     logins: 0,
+    trace: state.trace.reference,
   };
 }
 

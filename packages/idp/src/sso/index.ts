@@ -14,6 +14,7 @@ import { readRequest } from './receive.js';
 import { takeResumed } from './resume.js';
 import { runSteps, type Steps } from './run.js';
 import { checkRequest, identifySp, refuseReplay, verifySignature } from './verify.js';
+import { startIdpTrace, tracedRuntime } from '../web/flow-trace.js';
 
 /**
  * A pending request meets the user, and the SP gets its answer (saml-profiles §4.1.4.2). Every
@@ -87,6 +88,8 @@ export async function answerConsent<U extends IdpUser>(ctx: Context, rt: IdpRunt
   await runSteps(start(ctx, rt), CONSENT_ANSWER_STEPS);
 }
 
+/** A new login trace; resume and consent adopt the one kept with the pending request. */
 function start<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>): SsoState<U> {
-  return { ctx, rt };
+  const trace = startIdpTrace(ctx, rt, 'login');
+  return { ctx, rt: tracedRuntime(rt, trace), trace };
 }

@@ -13,6 +13,7 @@ export async function holdInitiated<U extends IdpUser>(state: SsoState<U>): Prom
   const { ctx, rt } = state;
   const query = readQuery(ctx);
   const sp = await rt.spByEntityId(query.get('sp') ?? '');
+  state.trace.peer(sp.entity.entityId);
   if (sp.sp.settings.allowIdpInitiated === false) fail('UNSOLICITED_RESPONSE', 'IdP-initiated login is off for this SP');
   const acs = findDefaultEndpoint(sp.descriptor.assertionConsumerServices, responseBindings(rt.settings.artifactResolution ?? false));
   if (!acs) fail('METADATA_INVALID', 'SP metadata has no AssertionConsumerService we can answer on');
@@ -28,5 +29,6 @@ export async function holdInitiated<U extends IdpUser>(state: SsoState<U>): Prom
     format: sp.sp.settings.nameIdFormat ?? 'persistent',
     createdAt: rt.clock(),
     logins: 0,
+    trace: state.trace.reference,
   };
 }

@@ -10,7 +10,9 @@ export const MAX_LOGIN_TRIPS = 3;
 
 /** The SP of the pending request, from its current metadata (which must still name the same entity). */
 export async function findPendingSp<U extends IdpUser>(state: SsoState<U>): Promise<void> {
-  state.sp = await spOfPending(state.rt, need(state, 'pending'));
+  const pending = need(state, 'pending');
+  state.trace.peer(pending.spEntityId);
+  state.sp = await spOfPending(state.rt, pending);
 }
 
 /** saml-core §3.4.1.1: a NameIDPolicy whose format we cannot issue is InvalidNameIDPolicy. */

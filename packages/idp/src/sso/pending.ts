@@ -38,6 +38,8 @@ export interface PendingRequest {
   readonly consentedBy?: string | undefined;
   /** Digest of the browser-binding cookie (state/sessions.ts). */
   readonly browser?: string | undefined;
+  /** The login's trace reference: resume and consent join the same trace. */
+  readonly trace?: string | undefined;
 }
 
 /** How long the login page may take. */

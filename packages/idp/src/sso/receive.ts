@@ -27,6 +27,7 @@ export async function readRequest<U extends IdpUser>(state: SsoState<U>): Promis
     xml = decodePostParameter(form.get('SAMLRequest'), { maxBytes });
     state.relayState = form.get('RelayState');
   }
+  state.trace.message('AuthnRequest', xml);
   if (state.relayState !== undefined && state.relayState.length > MAX_RELAY_STATE) fail('BINDING_INVALID', 'RelayState too long');
   state.parsed = parseXml(xml, { maxBytes });
   state.request = parseAuthnRequest(state.parsed.root);

@@ -11,6 +11,7 @@ import { takePending } from './pending.js';
 export async function takeResumed<U extends IdpUser>(state: SsoState<U>): Promise<void> {
   const { ctx, rt } = state;
   const pending = await takePending(rt, readQuery(ctx).get('k'));
+  state.trace.adopt(pending?.trace);
   if (!pending) fail('IN_RESPONSE_TO_MISMATCH', 'no pending request under this key (expired or already used)');
   if (!pending.browser || !rt.sessions.isSameBrowser(ctx, pending.browser)) fail('LOGIN_BROWSER_MISMATCH', 'pending request resumed in another browser');
   state.pending = pending;

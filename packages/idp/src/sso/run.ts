@@ -1,23 +1,46 @@
-import { buildResponse } from '@koa-mellon/saml';
+import { MellonError, buildResponse } from '@koa-mellon/saml';
 import { signingOptions } from '../signing.js';
 import type { IdpUser } from '../settings/types.js';
 import { need, type SsoState } from './context.js';
 import { deliver } from './deliver.js';
-import { ANSWERED, type Step } from './exit.js';
+import { ANSWERED, type Exit, type Step } from './exit.js';
 
 /** A named, ordered list of steps: the description is for the reader (and the README's table). */
 export type Steps = ReadonlyArray<readonly [string, Step]>;
 
 /**
- * Runs `steps` in order until one answers or refuses. A MellonError thrown by a step (before the
- * ACS is verified) leaves to the route's error page; a returned Refusal leaves here, the one
- * place that answers the SP with an error status.
+ * Runs `steps` in order until one answers or refuses, each a step of the trace. A MellonError
+ * thrown by a step (before the ACS is verified) leaves to the route's error page (which records
+ * it in the trace); a returned Refusal leaves here, the one place that answers the SP with an
+ * error status, recorded as the refusal of the step that returned it.
  */
 export async function runSteps<U extends IdpUser>(state: SsoState<U>, steps: Steps): Promise<void> {
-  for (const [, step] of steps) {
-    const exit = await step(state);
-    if (exit === ANSWERED) return;
-    if (exit) return sendStatus(state, exit.status);
+  const { trace } = state;
+  try {
+    for (const [name, step] of steps) {
+      const outcome: { exit?: Exit | void } = {};
+      await trace.run(name, async () => {
+        outcome.exit = await step(state);
+        // Thrown inside the step, so that the trace names it as the refusing one.
+        if (outcome.exit !== undefined && outcome.exit !== ANSWERED) throw new StatusRefused(outcome.exit.status);
+      });
+      if (outcome.exit === ANSWERED) break;
+    }
+  } catch (err) {
+    if (!(err instanceof StatusRefused)) throw err;
+    trace.refuse(err);
+    await sendStatus(state, err.status);
+  }
+  await trace.flush();
+}
+
+/** A refusal the SP is told of by status (NoPassive, RequestDenied...): the trace's record of it. */
+class StatusRefused extends MellonError {
+  readonly status: readonly string[];
+
+  constructor(status: readonly string[]) {
+    super('STATUS_NOT_SUCCESS', 'the SP is answered with an error status', { detail: { status: status.join(' / ') } });
+    this.status = status;
   }
 }
 

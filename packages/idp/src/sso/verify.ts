@@ -1,4 +1,4 @@
-import { checkDestination, fail, findSignature, verifyEnvelopedSignature, verifyRedirectSignature } from '@koa-mellon/saml';
+import { checkDestination, fail, failWithDetail, findSignature, verifyEnvelopedSignature, verifyRedirectSignature } from '@koa-mellon/saml';
 import type { IdpUser } from '../settings/types.js';
 import { need, type SsoState } from './context.js';
 
@@ -10,6 +10,7 @@ export async function identifySp<U extends IdpUser>(state: SsoState<U>): Promise
   const issuer = need(state, 'request').issuer;
   if (issuer === undefined || issuer === '') fail('ENTITY_NOT_FOUND', 'AuthnRequest without Issuer');
   state.sp = await state.rt.spByEntityId(issuer);
+  state.trace.peer(state.sp.entity.entityId);
 }
 
 /**
@@ -44,8 +45,10 @@ export function checkRequest<U extends IdpUser>(state: SsoState<U>): void {
   checkDestination(request.element, signed, rt.urls.sso);
   const now = rt.clock();
   const issued = request.issueInstant.getTime();
-  if (issued > now + rt.clockSkew * 1000) fail('ASSERTION_NOT_YET_VALID', 'AuthnRequest issued in the future');
-  if (issued < now - rt.clockSkew * 1000 - REQUEST_MAX_AGE_MS) fail('ASSERTION_EXPIRED', 'AuthnRequest too old');
+  // The operator's detail: the instant received, our clock, and how far apart they are.
+  const detail = () => ({ issueInstant: request.issueInstant.toISOString(), now: new Date(now).toISOString(), clockSkewSeconds: String(rt.clockSkew), maxAgeSeconds: String(REQUEST_MAX_AGE_MS / 1000), differenceSeconds: String(Math.round((now - issued) / 1000)) });
+  if (issued > now + rt.clockSkew * 1000) failWithDetail('ASSERTION_NOT_YET_VALID', 'AuthnRequest issued in the future', detail());
+  if (issued < now - rt.clockSkew * 1000 - REQUEST_MAX_AGE_MS) failWithDetail('ASSERTION_EXPIRED', 'AuthnRequest too old', detail());
 }
 
 /** A request ID is answered once per SP: a second copy is a replay (saml-core §1.3.4 IDs are unique). */

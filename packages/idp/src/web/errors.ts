@@ -2,21 +2,27 @@ import type { Context } from 'koa';
 import { MellonError, type MellonErrorCode } from '@koa-mellon/saml';
 import type { IdpLogger, IdpPage, IdpUser } from '../settings/types.js';
 import { logUnexpected, renderError, type PageSettings } from '@koa-mellon/web';
+import { idpTraceOf } from './flow-trace.js';
 
 /**
  * Refusals at the IdP: a page with the code and fixed text, never a SAML response (the sender is
  * not verified, or its destination is not), never wire data, never a stack trace.
- * The page and the status are @koa-mellon/web's; the texts here are the IdP's own.
+ * The page and the status are @koa-mellon/web's; the texts here are the IdP's own. The refusal
+ * joins the flow's trace (stored before the page: the user may quote its reference at once).
  */
 export async function handleIdpError<U extends IdpUser>(ctx: Context, logger: IdpLogger, continueUrl: string, err: unknown, pages: PageSettings<IdpPage<U>> | undefined): Promise<void> {
-  const show = (code: MellonErrorCode) => renderError(ctx, code, { continueUrl, redirectAfter: 0, message: publicMessage(code), pages, logger });
+  const trace = idpTraceOf(ctx);
+  trace?.refuse(err);
+  await trace?.flush();
+  const log = trace?.logger ?? logger;
+  const show = (code: MellonErrorCode) => renderError(ctx, code, { continueUrl, redirectAfter: 0, message: publicMessage(code), reference: trace?.reference, pages, logger: log });
   if (err instanceof MellonError) {
-    logger.warn({ code: err.code, reason: err.message, cause: describe(err.cause) }, 'koa-mellon idp: refused');
+    log.warn({ code: err.code, reason: err.message, cause: describe(err.cause) }, 'koa-mellon idp: refused');
     await show(err.code);
     return;
   }
   // A bug or an outage: a generic page. A client gone mid-request: debug only, nobody to answer.
-  if (logUnexpected(logger, err, 'koa-mellon idp')) return;
+  if (logUnexpected(log, err, 'koa-mellon idp')) return;
   await show('INTERNAL_ERROR');
 }
 

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { fail } from '@koa-mellon/saml';
+import type { FlowTrace } from '@koa-mellon/web';
 import type { BridgeRuntime } from '../runtime.js';
 import type { Family } from '../revoke/families.js';
 import { hashToken } from '../revoke/families.js';
@@ -11,6 +12,8 @@ export interface PendingAuthorization {
   readonly redirectUri: string;
   readonly state?: string | undefined;
   readonly codeChallenge: string;
+  /** The flow's trace reference: the SAML login and the code exchange join it. */
+  readonly trace?: string | undefined;
 }
 
 /** What a one-time code stands for: the login, until the front end redeems it. */
@@ -60,9 +63,10 @@ export async function createCode(rt: BridgeRuntime, pending: PendingAuthorizatio
  * revokes the family the first use created (RFC 6749 §4.1.2: SHOULD revoke tokens issued from a
  * replayed code). Then client, redirect URI and the S256 verifier are checked (RFC 7636 §4.6).
  */
-export async function redeemCode(rt: BridgeRuntime, input: { code: string; clientId: string; redirectUri: string; codeVerifier: string }): Promise<{ family: Family; refreshToken: string }> {
+export async function redeemCode(rt: BridgeRuntime, input: { code: string; clientId: string; redirectUri: string; codeVerifier: string }, trace?: FlowTrace): Promise<{ family: Family; refreshToken: string }> {
   const hash = hashToken(input.code);
   const grant = await rt.ns.take<CodeGrant>(`c:${hash}`);
+  trace?.adopt(grant?.trace);
   if (!grant) {
     const familyId = await rt.ns.get<string>(`cu:${hash}`);
     if (familyId !== undefined) await rt.families.revoke(familyId, 'code-replay');

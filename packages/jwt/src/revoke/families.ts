@@ -57,6 +57,11 @@ export class Families {
     private readonly logger: Logger,
   ) {}
 
+  /** The same families, logging with `logger` (a flow's, whose lines carry its trace reference). */
+  withLogger(logger: Logger): Families {
+    return new Families(this.ns, this.denyList, this.issuer, this.lifetimes, this.now, logger);
+  }
+
   /** A new family for a login, indexed by the SAML identity (for the IdP's LogoutRequest), and its first refresh token. */
   async create(input: Omit<Family, 'id' | 'createdAt' | 'notAfter'>): Promise<{ family: Family; refreshToken: string }> {
     const now = this.now();

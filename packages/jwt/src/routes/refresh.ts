@@ -4,6 +4,7 @@ import { COOKIE_CLIENT_ID, type BridgeRuntime } from '../runtime.js';
 import { issueTokens } from '../tokens/issue.js';
 import { clearTokenCookies, COOKIE, requireSecure, setTokenCookies } from '../web/cookies.js';
 import { checkCsrf } from '../web/csrf.js';
+import { requireTrace } from '../web/flow-trace.js';
 
 /**
  * POST refresh/ (cookie mode): the refresh cookie, CSRF-checked against its family, is rotated once
@@ -11,20 +12,31 @@ import { checkCsrf } from '../web/csrf.js';
  * signs in again.
  */
 export async function refresh(ctx: Context, rt: BridgeRuntime): Promise<void> {
-  // Before anything is used up: the new cookies could not be set over plain http.
-  requireSecure(ctx);
-  const token = ctx.cookies.get(COOKIE.refresh);
-  if (!token) fail('REFRESH_TOKEN_INVALID', 'no refresh cookie');
+  const trace = requireTrace(ctx);
+  trace.peer(COOKIE_CLIENT_ID);
+  let token: string | undefined;
+  let familyId: string | undefined;
+  await trace.run('find the family of the refresh cookie (https only)', async () => {
+    // Before anything is used up: the new cookies could not be set over plain http.
+    requireSecure(ctx);
+    token = ctx.cookies.get(COOKIE.refresh);
+    if (!token) fail('REFRESH_TOKEN_INVALID', 'no refresh cookie');
+    familyId = await rt.families.familyOf(token);
+    if (familyId === undefined) fail('REFRESH_TOKEN_INVALID', 'unknown or expired refresh token');
+  });
   // Every state change (a rotation, or the revocation a reuse triggers) is behind the CSRF check.
-  const familyId = await rt.families.familyOf(token);
-  if (familyId === undefined) fail('REFRESH_TOKEN_INVALID', 'unknown or expired refresh token');
-  checkCsrf(ctx, { secret: rt.settings.secret, sessionId: familyId, allowedOrigins: rt.allowedOrigins });
+  await trace.run('check the CSRF header against the family', async () => {
+    checkCsrf(ctx, { secret: rt.settings.secret, sessionId: familyId as string, allowedOrigins: rt.allowedOrigins }); // set by the step above
+  });
   try {
-    const rotated = await rt.families.rotate(token, COOKIE_CLIENT_ID);
-    const issued = await issueTokens(rt, rotated.family, rotated.refreshToken);
-    setTokenCookies(ctx, rt.basePath, rt.clock(), { accessToken: issued.accessToken, accessExpiresAt: issued.accessExpiresAt, refreshToken: issued.refreshToken, refreshExpiresAt: issued.refreshExpiresAt });
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = { expires_in: Math.round((issued.accessExpiresAt - rt.clock()) / 1000) };
+    await trace.run('rotate the refresh token (a reused one revokes its family), set the new cookies', async () => {
+      const rotated = await rt.families.rotate(token as string, COOKIE_CLIENT_ID); // set by the first step
+      const issued = await issueTokens(rt, rotated.family, rotated.refreshToken);
+      rt.logger.info({ client: COOKIE_CLIENT_ID, family: rotated.family.id }, 'koa-mellon jwt: refresh token rotated');
+      setTokenCookies(ctx, rt.basePath, rt.clock(), { accessToken: issued.accessToken, accessExpiresAt: issued.accessExpiresAt, refreshToken: issued.refreshToken, refreshExpiresAt: issued.refreshExpiresAt });
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = { expires_in: Math.round((issued.accessExpiresAt - rt.clock()) / 1000) };
+    });
   } catch (err) {
     clearTokenCookies(ctx, rt.basePath);
     throw err;

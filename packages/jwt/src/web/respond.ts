@@ -46,14 +46,16 @@ function oauthErrorOf(code: MellonErrorCode): string {
 }
 
 /**
- * Answers a refusal as JSON `{ error, code }`, never wire data. A 401 carries `WWW-Authenticate:
- * Bearer` (RFC 6750 §3): with no token at all, no error attribute (§3.1); else `invalid_token`.
+ * Answers a refusal as JSON `{ error, code }` (and the flow's trace `reference`, when it has one),
+ * never wire data. A 401 carries `WWW-Authenticate: Bearer` (RFC 6750 §3): with no token at all,
+ * no error attribute (§3.1); else `invalid_token`.
  */
-export function answerRefusal(ctx: Context, logger: Logger, err: unknown, options: { realm: string; tokenRoute?: boolean }): void {
+export function answerRefusal(ctx: Context, logger: Logger, err: unknown, options: { realm: string; tokenRoute?: boolean; reference?: string | undefined }): void {
+  const reference = options.reference === undefined ? {} : { reference: options.reference };
   if (!(err instanceof MellonError)) {
     logUnexpected(logger, err, 'koa-mellon jwt');
     ctx.status = 500;
-    ctx.body = { error: 'server_error', code: 'INTERNAL_ERROR' };
+    ctx.body = { error: 'server_error', code: 'INTERNAL_ERROR', ...reference };
     return;
   }
   const level = err.code === 'REFRESH_TOKEN_REUSED' || err.code === 'STORE_UNAVAILABLE' ? 'warn' : 'info';
@@ -66,5 +68,5 @@ export function answerRefusal(ctx: Context, logger: Logger, err: unknown, option
     ctx.set('WWW-Authenticate', `Bearer realm="${options.realm}"${error}`);
   }
   const error = options.tokenRoute ? oauthErrorOf(err.code) : status === 401 ? 'invalid_token' : status === 403 ? 'forbidden' : status === 503 ? 'temporarily_unavailable' : 'invalid_request';
-  ctx.body = { error, code: err.code };
+  ctx.body = { error, code: err.code, ...reference };
 }

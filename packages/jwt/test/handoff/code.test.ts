@@ -63,7 +63,7 @@ describe('code handoff (a front end on another origin, PKCE S256)', () => {
     expect(second.status).to.equal(200);
     const replay = await exchange({ grant_type: 'refresh_token', client_id: CLIENT, refresh_token: first.refresh_token });
     expect(replay.status).to.equal(400);
-    expect(await replay.json()).to.deep.equal({ error: 'invalid_grant', code: 'REFRESH_TOKEN_REUSED' });
+    expect(await replay.json()).to.deep.include({ error: 'invalid_grant', code: 'REFRESH_TOKEN_REUSED' }).and.have.property('reference').that.matches(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(await (await app.fetch('/api/me', { headers: { authorization: `Bearer ${first.access_token}` } })).json()).to.have.property('code', 'TOKEN_REVOKED');
   });
 
@@ -72,7 +72,7 @@ describe('code handoff (a front end on another origin, PKCE S256)', () => {
     const code = (await signIn(challenge)).searchParams.get('code') ?? '';
     const first = (await (await exchange(codeGrant(code, verifier))).json()) as { access_token: string };
     const replay = await exchange(codeGrant(code, verifier));
-    expect(await replay.json()).to.deep.equal({ error: 'invalid_grant', code: 'CODE_INVALID' });
+    expect(await replay.json()).to.deep.include({ error: 'invalid_grant', code: 'CODE_INVALID' }).and.have.property('reference').that.matches(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(await (await app.fetch('/api/me', { headers: { authorization: `Bearer ${first.access_token}` } })).json()).to.have.property('code', 'TOKEN_REVOKED');
   });
 
@@ -104,7 +104,7 @@ describe('code handoff (a front end on another origin, PKCE S256)', () => {
   it('the token route refuses a redirect_uri or client_id other than the authorization request’s (CODE_INVALID / CLIENT_UNKNOWN)', async () => {
     const { verifier, challenge } = pkce();
     const code = (await signIn(challenge)).searchParams.get('code') ?? '';
-    expect(await (await exchange(codeGrant(code, verifier, { client_id: 'nobody' }))).json()).to.deep.equal({ error: 'invalid_client', code: 'CLIENT_UNKNOWN' });
+    expect(await (await exchange(codeGrant(code, verifier, { client_id: 'nobody' }))).json()).to.deep.include({ error: 'invalid_client', code: 'CLIENT_UNKNOWN' }).and.have.property('reference').that.matches(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     expect(await (await exchange(codeGrant(code, verifier, { redirect_uri: 'https://spa.example.test/other' }))).json()).to.have.property('code', 'CODE_INVALID');
   });
 

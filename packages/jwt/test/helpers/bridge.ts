@@ -69,8 +69,10 @@ export class BridgeApp {
       const next_ = String(ctx.query['next'] ?? '/home');
       const sessionIndex = String(ctx.query['idx'] ?? 'idx-1');
       const notAfter = ctx.query['notAfter'];
+      // The SP's trace reference, as koa-mellon gives it (SamlLoginEvent.trace).
+      const spTrace = ctx.query['spTrace'];
       try {
-        const handled = await hooks.login(ctx, { user: { id: user }, saml: samlSession({ sessionIndex, nameIdContent: `pairwise-${user}`, ...(typeof notAfter === 'string' ? { sessionNotOnOrAfter: notAfter } : {}) }), next: next_ });
+        const handled = await hooks.login(ctx, { user: { id: user }, saml: samlSession({ sessionIndex, nameIdContent: `pairwise-${user}`, ...(typeof notAfter === 'string' ? { sessionNotOnOrAfter: notAfter } : {}) }), next: next_, ...(typeof spTrace === 'string' ? { trace: spTrace } : {}) });
         if (!handled) ctx.body = 'server session';
       } catch (err) {
         // koa-mellon renders its error page here; the test reads the code.

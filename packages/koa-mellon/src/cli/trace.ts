@@ -1,22 +1,21 @@
 import { parseArgs } from 'node:util';
-import { createPostgresStore, createRedisStore, createTraceStore, normalizeTraceReference, type StateStore, type TraceRecord } from '@koa-mellon/web';
-import { SP_TRACES_NAMESPACE } from '../state/stores.js';
+import { createPostgresStore, createRedisStore, normalizeTraceReference, readTraces, type StateStore, type TraceRecord } from '@koa-mellon/web';
 import { UsageError, type ExitCode, type Output } from './output.js';
 
 export const TRACE_USAGE = `Usage: koa-mellon trace <reference> (--redis URL | --postgres URL) [--prefix NAME] [--json]
        koa-mellon trace --failures (--redis URL | --postgres URL) [--idp ENTITYID] [--json]
 
-Prints the trace of one login or logout, by the reference its error page showed (K7Q2-9XMA; case,
-spaces and the dash do not matter): each step with its outcome and time, the refusal with what was
+Prints the trace of one login or logout (of an SP, an IdP or a JWT bridge writing to this store),
+by the reference its error page showed (K7Q2-9XMA; case, spaces and the dash do not matter): each step with its outcome and time, the refusal with what was
 expected and what was received, the decoded SAML messages (redacted as traceRedaction says).
-With --failures, lists the latest refusals per IdP instead. Reads the store the SP writes to
-(the same URL as its createRedisStore / createPostgresStore). See docs/troubleshooting.md.
+With --failures, lists the latest refusals per peer (IdP, SP or client) instead. Reads the store
+the SP, IdP or bridge writes to (the same URL as its createRedisStore / createPostgresStore). See docs/troubleshooting.md.
 
-  --redis     redis://host:6379 (the SP's store)
-  --postgres  postgres://user:password@host:5432/database (the SP's store)
+  --redis     redis://host:6379 (the store traces are written to)
+  --postgres  postgres://user:password@host:5432/database (the store traces are written to)
   --prefix    the Redis key prefix given to createRedisStore (default mellon)
   --failures  list recent refusals instead of one trace
-  --idp       with --failures: only this IdP's entityID
+  --idp       with --failures: only this peer (an entityID, or a JWT client)
   --json      print JSON instead of text`;
 
 /** `koa-mellon trace`: the operator's side of a failed login, read from the shared store. */
@@ -28,7 +27,8 @@ export async function traceCommand(args: readonly string[], io: Output): Promise
   if (reference !== undefined && normalizeTraceReference(reference) === undefined) throw new UsageError(`${JSON.stringify(reference)} is not a trace reference (like K7Q2-9XMA)`);
   const store = await openStore(values);
   try {
-    const traces = createTraceStore(store.namespace(SP_TRACES_NAMESPACE));
+    // Every role's traces: an SP's, an IdP's or a JWT bridge's reference is found the same way.
+    const traces = readTraces(store);
     if (values.failures === true) {
       const peers = values.idp === undefined ? await traces.failingPeers() : [values.idp];
       const lists = await Promise.all(peers.map(async (peer) => ({ idp: peer, failures: await traces.recentFailures(peer) })));

@@ -222,21 +222,38 @@ export async function startLogout(ctx: Context, rt: Runtime, next: string, saved
  * our signed LogoutResponse. Before the IdP is verified, refusals are SOAP faults (soap-reply.ts);
  * after, a LogoutResponse with an error status (saml-bindings §3.2.3.3).
  */
-async function soapLogout(ctx: Context, rt: Runtime): Promise<void> {
+async function soapLogout(ctx: Context, untraced: Runtime): Promise<void> {
+  // Its own logout trace: no page to show the reference on, but every log line carries it.
+  const trace = startFlowTrace(ctx, untraced, 'logout');
+  const rt: Runtime = { ...untraced, logger: trace.logger };
   let verified: { peer: Peer; requestId: string } | undefined;
   try {
-    if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
-    const text = await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs });
-    logDecoded(rt, 'LogoutRequest', text);
-    const { parsed, message: root } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
-    // The LogoutRequest inside the envelope is what is verified and read; its ID index is the document's.
-    const message: Received = { kind: 'LogoutRequest', parsed: { ...parsed, root }, soap: true };
-    const peer = await peerOf(rt, message);
-    verifySigned(peer, message);
-    verified = { peer, requestId: readMessageHeader(root, 'LogoutRequest').id };
-    await endFederatedSessions(rt, peer, message);
-    answerSoapLogout(ctx, rt, verified.peer, verified.requestId, undefined);
+    let message: Received | undefined;
+    await trace.run('SOAP LogoutRequest: read the envelope (soapLogout on)', async () => {
+      if (!rt.settings.soapLogout) fail('BINDING_INVALID', 'SOAP logout is off (soapLogout)');
+      const text = await readBody(ctx, rt.maxMessageBytes, { timeoutMs: rt.bodyTimeoutMs });
+      logDecoded(rt, 'LogoutRequest', text);
+      trace.message('LogoutRequest (SOAP)', text);
+      const { parsed, message: root } = parseSoapEnvelope(text, { maxBytes: rt.maxMessageBytes });
+      // The LogoutRequest inside the envelope is what is verified and read; its ID index is the document's.
+      message = { kind: 'LogoutRequest', parsed: { ...parsed, root }, soap: true };
+    });
+    const received = message as Received; // set by the step above, which threw otherwise
+    await trace.run('LogoutRequest: choose the IdP by Issuer and verify its signature', async () => {
+      const peer = await peerOf(rt, received);
+      trace.peer(peer.entity.entityId);
+      verifySigned(peer, received);
+      verified = { peer, requestId: readMessageHeader(received.parsed.root, 'LogoutRequest').id };
+    });
+    const { peer, requestId } = verified as { peer: Peer; requestId: string }; // set by the step above
+    await trace.run('end the federated sessions and answer over SOAP', async () => {
+      await endFederatedSessions(rt, peer, received);
+      answerSoapLogout(ctx, rt, peer, requestId, undefined);
+    });
+    await trace.flush();
   } catch (err) {
+    trace.refuse(err);
+    await trace.flush();
     const code = err instanceof MellonError ? err.code : 'INTERNAL_ERROR';
     if (err instanceof MellonError) rt.logger.warn({ code, reason: err.message }, 'koa-mellon: SOAP LogoutRequest refused');
     else if (logUnexpected(rt.logger, err, 'koa-mellon')) return;

@@ -34,6 +34,8 @@ export interface SamlLoginEvent {
   readonly saml: MellonSession;
   /** Where the login goes next: a same-site path (safeNext). */
   readonly next: string;
+  /** This login's trace reference (`koa-mellon trace`): a hook that keeps a trace of its own names it. */
+  readonly trace?: string | undefined;
 }
 
 /** What `hooks.federatedLogout` receives: a verified LogoutRequest from the IdP (Redirect, POST or SOAP). */

@@ -1,7 +1,7 @@
-import type { StateNamespace, StateStore } from '@koa-mellon/web';
+import { TRACE_NAMESPACES, type StateNamespace, type StateStore } from '@koa-mellon/web';
 
 /** The namespace of the SP's login and logout traces (read by `koa-mellon trace`). */
-export const SP_TRACES_NAMESPACE = 'sp-traces';
+export const SP_TRACES_NAMESPACE = TRACE_NAMESPACES.sp;
 
 /**
  * The SP's namespaces in the state store (docs/state.md#what-each-namespace-holds):

@@ -1,13 +1,16 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { ConfigError, MellonError } from '@koa-mellon/saml';
-import { createTraceStore, readQuery, type StateStore, type TraceStore } from '@koa-mellon/web';
+import { combineTraceReaders, readQuery, readTraces, type StateStore, type TraceReader } from '@koa-mellon/web';
 import type { Logger } from '../settings/types.js';
-import { SP_TRACES_NAMESPACE } from '../state/stores.js';
 
 export interface TraceAdminOptions {
-  /** The SP's traces: `mellon.traces`, or the store it writes to (an admin process of its own). */
-  readonly traces: TraceStore | StateStore;
+  /**
+   * Whose traces: `mellon.traces`; several (`[mellon.traces, idp.traces, bridge.traces]`, each
+   * with its own memory store); or the state store they write to, read for every role (SP, IdP,
+   * JWT bridge), e.g. from an admin process of its own.
+   */
+  readonly traces: TraceReader | readonly TraceReader[] | StateStore;
   /** Where the router is mounted, e.g. `/admin/traces`. */
   readonly prefix: string;
   /**
@@ -20,7 +23,8 @@ export interface TraceAdminOptions {
 }
 
 /**
- * A JSON admin API over the SP's traces: `GET /` the recent refusals per IdP
+ * A JSON admin API over login and logout traces (the SP's, an IdP's, a JWT bridge's): `GET /` the
+ * recent refusals per peer, under `idp` (an IdP's entityID for the SP, an SP's for the IdP, a client for the bridge)
  * (`[{ idp, failures: [{ reference, code, at }] }]`, newest first; `?idp=` for one), and
  * `GET /:reference` one trace (as on the error page; case and dash do not matter). Answers
  * `{ error: code }`: 403 PERMISSION_DENIED, 404 TRACE_UNKNOWN, 503 STORE_UNAVAILABLE.
@@ -31,7 +35,7 @@ export interface TraceAdminOptions {
 export function createTraceAdmin(options: TraceAdminOptions): Middleware {
   const { authorize } = options;
   if (options.traces === undefined) throw new ConfigError('traces', 'expected mellon.traces (traces are off?) or a state store');
-  const traces = 'namespace' in options.traces ? createTraceStore(options.traces.namespace(SP_TRACES_NAMESPACE)) : options.traces;
+  const traces = readerOf(options.traces);
   const router = new Router({ prefix: options.prefix.replace(/\/$/, '') });
   const answer = (ctx: Context, status: number, body: unknown) => {
     ctx.status = status;
@@ -59,4 +63,13 @@ export function createTraceAdmin(options: TraceAdminOptions): Middleware {
   });
   // @koa/router's middleware sets ctx.params and ctx.router itself before any route reads them.
   return router.routes() as Middleware;
+}
+
+function readerOf(traces: TraceAdminOptions['traces']): TraceReader {
+  if (isReaderList(traces)) return combineTraceReaders(traces);
+  return 'namespace' in traces ? readTraces(traces) : traces;
+}
+
+function isReaderList(traces: TraceAdminOptions['traces']): traces is readonly TraceReader[] {
+  return Array.isArray(traces);
 }

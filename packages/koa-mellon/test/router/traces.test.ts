@@ -192,6 +192,19 @@ describe('login traces (SP)', () => {
     }
   });
 
+  it('gives hooks.login the login\'s reference (a bridge names it in its own trace)', async () => {
+    const given: (string | undefined)[] = [];
+    const { sp, lines } = await tracedSp({ hooks: { login: (_ctx, event) => (given.push(event.trace), false) } });
+    try {
+      expect((await sp.login()).status).to.equal(303);
+      const reference = lines.find((l) => l.msg === 'koa-mellon: user logged in')?.fields['trace'];
+      expect(reference).to.be.a('string');
+      expect(given).to.deep.equal([reference]);
+    } finally {
+      await sp.stop();
+    }
+  });
+
   it('follows an SP-initiated logout and the answer of the IdP under one reference', async () => {
     const { sp, read, lines } = await tracedSp();
     try {

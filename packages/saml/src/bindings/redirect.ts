@@ -1,10 +1,11 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
 import { decodeBase64 } from '../base64.js';
-import { fail, MellonError } from '../errors.js';
+import { fail, failWithDetail, MellonError } from '../errors.js';
 import { SIGNATURE_ALGORITHM_INFO, isSignatureAlgorithmAllowed, type AlgorithmPolicy } from '../constants/algorithms.js';
 import { DEFAULT_MAX_BYTES } from '../xml/parse.js';
 import { defaultSignatureAlgorithm } from '../xmldsig/sign.js';
+import { keyFingerprint, signatureAlgorithmDetail } from '../xmldsig/refusal-detail.js';
 
 export type SamlParameter = 'SAMLRequest' | 'SAMLResponse';
 
@@ -90,15 +91,17 @@ export function decodeRedirect(rawQuery: string, options: { maxBytes?: number | 
 export function verifyRedirectSignature(message: RedirectMessage, keys: readonly KeyObject[], policy?: AlgorithmPolicy): void {
   const signature = message.signature;
   if (!signature) fail('SIGNATURE_MISSING', 'Redirect message is not signed');
-  if (!isSignatureAlgorithmAllowed(signature.algorithm, policy)) fail('SIGNATURE_ALGORITHM_FORBIDDEN', 'SigAlg not allowed');
+  if (!isSignatureAlgorithmAllowed(signature.algorithm, policy)) failWithDetail('SIGNATURE_ALGORITHM_FORBIDDEN', 'SigAlg not allowed', signatureAlgorithmDetail(signature.algorithm.slice(0, 200), policy));
   const info = SIGNATURE_ALGORITHM_INFO.get(signature.algorithm);
   const candidates = keys.filter((key) => key.asymmetricKeyType === info?.keyType);
-  if (!info || candidates.length === 0) fail('NO_TRUSTED_KEY', 'no trusted key for SigAlg');
+  // The operator's detail: a detached signature names no key, so only the trusted ones are shown.
+  const keyDetail = () => ({ signedWith: '(not named: HTTP-Redirect signatures carry no KeyInfo)', trusted: keys.map(keyFingerprint).join(' ') || '(none)' });
+  if (!info || candidates.length === 0) failWithDetail('NO_TRUSTED_KEY', 'no trusted key for SigAlg', keyDetail());
   // The SigAlg URI is XMLDSig's, so an ECDSA value is r || s as in XMLDSig (RFC 4050 §3.3).
   const ok = candidates.some((key) =>
     cryptoVerify(info.hash, signature.signedOctets, info.keyType === 'ec' ? { key, dsaEncoding: 'ieee-p1363' } : key, signature.value),
   );
-  if (!ok) fail('SIGNATURE_INVALID', 'Redirect signature does not verify');
+  if (!ok) failWithDetail('SIGNATURE_INVALID', 'Redirect signature does not verify', keyDetail());
 }
 
 function decodeComponent(value: string): string {

@@ -26,7 +26,8 @@ export interface TraceMessage {
 export interface TraceRecord {
   readonly reference: string;
   readonly role: 'sp' | 'idp' | 'jwt';
-  readonly flow: 'login' | 'logout';
+  /** `refresh` and `launch` are the JWT bridge's (a token refresh, a launch link made or redeemed). */
+  readonly flow: 'login' | 'logout' | 'refresh' | 'launch';
   /** The peer's entityID, once known. */
   readonly peer?: string | undefined;
   readonly started: number;

@@ -69,7 +69,7 @@ async function finishLogin(ctx: Context, rt: Runtime, verified: VerifiedLogin, l
   const idp = rt.idps[verified.idp] as ResolvedIdp;
   const user = await runAdapterChain(idp.chain, adapterContext(rt, idp, verified.mellon.issuer), verified.attributes);
   logger.info({ idp: verified.mellon.issuer, user: user.id }, 'koa-mellon: user logged in');
-  if (await rt.settings.hooks?.login?.(ctx, { user, saml: verified.mellon, next: verified.next })) return;
+  if (await rt.settings.hooks?.login?.(ctx, { user, saml: verified.mellon, next: verified.next, trace: verified.trace })) return;
   await rt.sessions.create(ctx, { userId: user.id, mellon: verified.mellon }, rt.settings.sessionCookie?.maxAge ?? 8 * 3600);
   ctx.state.user = user;
   ctx.state.mellon = verified.mellon;
