@@ -54,6 +54,7 @@ export async function singleLogout<U extends IdpUser>(ctx: Context, rt: IdpRunti
   if (!isSoapRequest(ctx)) return runSteps(state, SLO_STEPS);
   try {
     await runSteps(state, SOAP_SLO_STEPS);
+    trace.complete();
   } catch (err) {
     await refuseOverSoap(state, err);
   }

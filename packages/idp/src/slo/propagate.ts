@@ -112,6 +112,7 @@ export async function continueLogout<U extends IdpUser>(ctx: Context, rt: IdpRun
 async function finishLogout<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, run: LogoutRun): Promise<void> {
   await rt.stores.requests.delete(`run:${run.id}`);
   rt.logger.info({ partial: run.partial }, 'koa-mellon idp: single logout finished');
+  idpTraceOf(ctx)?.complete();
   const initiator = run.initiator;
   if (!initiator) {
     ctx.redirect(run.next ?? '/');

@@ -16,6 +16,7 @@ export interface StoredArtifact {
 /** The step: the assertion's Response goes to the verified ACS. */
 export async function deliverResponse<U extends IdpUser>(state: SsoState<U>): Promise<void> {
   await deliver(state, need(state, 'response'));
+  state.trace.complete();
 }
 
 /**

@@ -55,6 +55,7 @@ export async function logout(ctx: Context, rt: BridgeRuntime): Promise<void> {
   await trace.run('revoke the family: refresh tokens dead, live access tokens denied everywhere', async () => {
     family = await rt.families.revoke(familyId as string, 'logout'); // set by the step above
   });
+  trace.complete();
   ctx.set('Cache-Control', 'no-store');
   if (!family || family.revoked || !rt.settings.startSamlLogout || family.saml.nameIdContent === undefined) {
     trace.step('no SAML logout to start (already revoked, no SAML logout configured, or no NameID)');

@@ -38,6 +38,7 @@ export async function token(ctx: Context, untraced: BridgeRuntime): Promise<void
       issued = await issueTokens(rt, family, refreshToken);
       rt.logger.info({ client: clientId, family: family.id }, 'koa-mellon jwt: tokens issued for a code');
     });
+    trace.complete();
   } else if (grantType === 'refresh_token') {
     await trace.run('rotate the refresh token (a reused one revokes its family)', async () => {
       const rotated = await rt.families.rotate(form.get('refresh_token') ?? '', clientId);

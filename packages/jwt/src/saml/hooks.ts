@@ -84,6 +84,7 @@ export function createSamlHooks(untraced: BridgeRuntime): SamlHooks {
           });
           rt.logger.info({ family: created.family.id, mode: 'cookie' }, 'koa-mellon jwt: tokens issued after SAML login');
         });
+        trace.complete();
         ctx.status = 303;
         ctx.redirect(next);
         return true;
@@ -99,6 +100,7 @@ export function createSamlHooks(untraced: BridgeRuntime): SamlHooks {
         trace.run("the IdP's LogoutRequest (verified by the SP): revoke the families of that SAML session", async () => {
           const revoked = await rt.families.revokeBySaml(issuer, nameId, sessionIndexes);
           rt.logger.info({ idp: issuer, familiesRevoked: revoked }, 'koa-mellon jwt: IdP-initiated logout');
+          trace.complete();
         }),
       );
     },

@@ -159,8 +159,10 @@ export class FlowTrace {
     return attributes;
   }
 
+  /** Logins and logouts are counted; a token refresh or a launch link is a span only (no login ended). */
   #count(attributes: Attributes): void {
     const { role, flow } = this.#options;
+    if (flow !== 'login' && flow !== 'logout') return;
     const instruments = telemetryInstruments();
     (flow === 'login' ? instruments.logins : instruments.logouts).add(1, { [A.role]: role, ...attributes });
   }
