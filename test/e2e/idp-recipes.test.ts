@@ -328,7 +328,7 @@ describe('e2e: docs/idps recipes with vendor-shaped responses', function () {
       const sp = await start(withoutIt, { entityId: issuer });
       const client = new Client();
       const answer = await login(sp, client, issuer, shibResponse);
-      expect(answer.status).to.equal(400);
+      expect(answer.status).to.equal(403);
       expect(sp.refusals()).to.deep.equal(['UID_MISSING']);
       expect((await client.whoami(sp)).user).to.equal(null);
     });

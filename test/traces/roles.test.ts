@@ -13,7 +13,7 @@ import { runCli, useTempDir } from '../../packages/koa-mellon/test/cli/run-cli.j
 import { SHARED_BACKENDS, type SharedStateServer } from '../helpers/shared-state.js';
 import { requireXmlsec } from '../helpers/xmlsec.js';
 
-const REFERENCE = /<p>Reference: <code>([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})<\/code><\/p>/;
+const REFERENCE = /Reference: <code>([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})<\/code>/;
 
 // An IdP (this process) writes its trace into a real shared store; `koa-mellon trace` (another
 // process) reads it from there, with the same command as for the SP's traces.

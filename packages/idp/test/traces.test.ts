@@ -10,7 +10,7 @@ import { RawSp } from './helpers/raw-sp.js';
 import { expectRefusal, nextOf } from './helpers/saml.js';
 import { IDP_SECRET, IdpServer, USERS, startWorld, type SpServer, type TestUser, type World } from './helpers/world.js';
 
-const REFERENCE = /<p>Reference: <code>([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})<\/code><\/p>/;
+const REFERENCE = /Reference: <code>([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4})<\/code>/;
 
 interface Line {
   readonly level: string;

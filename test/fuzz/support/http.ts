@@ -82,7 +82,7 @@ export function refusalCode(answer: Answer): string | undefined {
       return undefined;
     }
   }
-  return /<code>([A-Z0-9_]+)<\/code>/.exec(answer.body)?.[1];
+  return /<code class="error-code">([A-Z0-9_]+)<\/code>/.exec(answer.body)?.[1];
 }
 
 export const DOCUMENTED_CODES: ReadonlySet<string> = new Set(Object.keys(ERROR_CODES));
