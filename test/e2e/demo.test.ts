@@ -77,8 +77,9 @@ describe('the demo (npm run demo) in Chromium', function () {
     await Promise.all([page.waitForURL(url('IDP_PORT', '/saml/sso/init/**')), page.click('#statistics')]);
     await Promise.all([page.waitForURL(new RegExp(`^${url('STATS_PORT')}`)), page.click('button[value=decline]')]);
     const body = (await page.textContent('body')) ?? '';
+    expect(await page.textContent('h1')).to.equal('Sign-in declined');
     expect(body).to.include('You declined to share your information').and.include('STATUS_NOT_SUCCESS');
-    expect(await page.getAttribute('a', 'href')).to.be.a('string');
+    expect(await page.getAttribute('main a.button', 'href')).to.be.a('string');
     await screenshot(page, 'demo-stats-declined');
     await page.goto(url('STATS_PORT'));
     expect(await page.textContent('body')).to.include('Not signed in');

@@ -107,7 +107,8 @@ describe('e2e: the pages a person sees, in the app’s name and colour (Chromium
 
       await Promise.all([page.waitForURL(`${sp}/sso/login/**`), page.click('button[value=decline]')]);
       await page.waitForSelector('h1');
-      expect(await page.title()).to.equal('Sign-in problem · Acme Portal');
+      expect(await page.title()).to.equal('Sign-in declined · Acme Portal');
+      expect(await page.textContent('h1')).to.equal('Sign-in declined');
       expect(await page.textContent('main [role=alert]')).to.include('You declined to share your information');
       expect(await page.getAttribute('main a.button', 'href')).to.equal('/whoami');
       expect(await pageProblems(page)).to.deep.equal([]);

@@ -60,6 +60,15 @@ const DECLINED_MESSAGE = 'You declined to share your information with this appli
  * Status codes are fixed URNs we match, never text we echo.
  */
 export function publicMessageOf(err: MellonError): string {
-  if (err instanceof StatusError && err.statusCodes.includes(STATUS.requestDenied)) return DECLINED_MESSAGE;
+  if (declined(err)) return DECLINED_MESSAGE;
   return publicMessage(err.code);
+}
+
+/** The error page's heading when it is not the generic one: the user declined at the IdP. */
+export function publicTitleOf(err: MellonError): string | undefined {
+  return declined(err) ? 'Sign-in declined' : undefined;
+}
+
+function declined(err: MellonError): boolean {
+  return err instanceof StatusError && err.statusCodes.includes(STATUS.requestDenied);
 }

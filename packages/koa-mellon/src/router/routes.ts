@@ -11,7 +11,7 @@ import { startLogin } from './login.js';
 import { logout } from './logout.js';
 import { metadata } from './metadata.js';
 import { renderError, createTransportGuard, isSoapRequest, logUnexpected, routerPrefix, type RoutesOptions } from '@koa-mellon/web';
-import { publicMessage, publicMessageOf } from '../errors/messages.js';
+import { publicMessage, publicMessageOf, publicTitleOf } from '../errors/messages.js';
 
 export type MellonRoutes = ReturnType<Router['routes']>;
 
@@ -73,7 +73,7 @@ async function handleError(ctx: Context, rt: Runtime, err: unknown): Promise<voi
   if (err instanceof MellonError) {
     logger.warn({ code: err.code, reason: err.message, cause: describeCause(err.cause) }, 'koa-mellon: refused');
     const message = err instanceof PermissionDenied ? err.publicMessage : publicMessageOf(err);
-    await renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message, reference, pages: rt.settings.pages, logger });
+    await renderError(ctx, err.code, { continueUrl: continueTo, redirectAfter, message, title: publicTitleOf(err), reference, pages: rt.settings.pages, logger });
     return;
   }
   // Not bad input: a bug or an outage (logged in full, a generic page, never a stack trace), or a

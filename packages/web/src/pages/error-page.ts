@@ -11,6 +11,8 @@ export interface ErrorPage {
   readonly kind: 'error';
   /** The stable code (docs/errors.md). */
   readonly code: MellonErrorCode;
+  /** The page's heading: `Sign-in problem`, or the role's own for a case the user caused (`Sign-in declined`). */
+  readonly title: string;
   /** The role's fixed public text for the code: never wire data. */
   readonly message: string;
   /** Where "Continue" goes (same site). */
@@ -27,6 +29,8 @@ export interface RenderErrorOptions {
   readonly continueUrl: string;
   readonly redirectAfter: number;
   readonly message: string;
+  /** The heading (default `Sign-in problem`). */
+  readonly title?: string | undefined;
   readonly reference?: string | undefined;
   /** The role's `pages` setting (the app's page or the built-in one's look). */
   readonly pages?: PageSettings<ErrorPage> | undefined;
@@ -41,7 +45,7 @@ export interface RenderErrorOptions {
  * `error`); JSON is always ours.
  */
 export async function renderError(ctx: Context, code: MellonErrorCode, options: RenderErrorOptions): Promise<void> {
-  const page: ErrorPage = { kind: 'error', code, message: options.message, continueUrl: options.continueUrl, redirectAfter: options.redirectAfter, reference: options.reference, status: httpStatusOf(code) };
+  const page: ErrorPage = { kind: 'error', code, title: options.title ?? 'Sign-in problem', message: options.message, continueUrl: options.continueUrl, redirectAfter: options.redirectAfter, reference: options.reference, status: httpStatusOf(code) };
   if (ctx.accepts('html', 'json') === 'json') {
     ctx.status = page.status;
     ctx.set('Cache-Control', 'no-store');
@@ -69,8 +73,8 @@ export function builtInErrorPage(page: ErrorPage, theme: PageTheme): string {
       : `<p class="reference">Reference: <code>${escapeHtml(page.reference)}</code><br><span class="muted">Quote it if you contact support.</span><br><span class="muted">Error code <code class="error-code">${page.code}</code></span></p>`;
   const later = page.redirectAfter > 0 ? `<p class="muted">You will be taken there in ${Math.round(page.redirectAfter)} seconds.</p>` : '';
   return pageDocument(theme, {
-    title: 'Sign-in problem',
+    title: page.title,
     head: refresh,
-    body: `<h1>Sign-in problem</h1><p role="alert">${escapeHtml(page.message)}</p>${reference}<div class="actions"><a class="button" href="${url}">Continue</a></div>${later}`,
+    body: `<h1>${escapeHtml(page.title)}</h1><p role="alert">${escapeHtml(page.message)}</p>${reference}<div class="actions"><a class="button" href="${url}">Continue</a></div>${later}`,
   });
 }

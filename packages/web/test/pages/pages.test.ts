@@ -152,7 +152,7 @@ describe('pages a person sees (@koa-mellon/web)', () => {
         expect(response.headers.get('content-security-policy')).to.equal("default-src 'self'");
         expect(response.headers.get('x-frame-options')).to.equal('DENY');
         expect(response.headers.get('content-type')).to.equal('text/html; charset=utf-8');
-        expect(seen).to.deep.equal([{ kind: 'error', code: 'ISSUER_MISMATCH', message: 'No.', continueUrl: '/', redirectAfter: 0, reference: 'ABCD-EFGH', status: 400 }]);
+        expect(seen).to.deep.equal([{ kind: 'error', code: 'ISSUER_MISMATCH', title: 'Sign-in problem', message: 'No.', continueUrl: '/', redirectAfter: 0, reference: 'ABCD-EFGH', status: 400 }]);
       } finally {
         stop();
       }
