@@ -61,6 +61,6 @@ export {
   type TraceFailure,
   type TraceUpdate,
 } from './trace/store.js';
-export { FlowTrace, traceLogger, type FlowTraceOptions } from './trace/flow-trace.js';
+export { FlowTrace, flowTraceOf, keepFlowTrace, traceLogger, type FlowTraceOptions } from './trace/flow-trace.js';
 export { countMetadataEvent, TELEMETRY_SCOPE, TELEMETRY_METRICS, TELEMETRY_ATTRIBUTES } from './trace/telemetry.js';
 export { TRACE_NAMESPACES, combineTraceReaders, readTraces, type TraceReader } from './trace/reader.js';

@@ -1,9 +1,7 @@
 import type { Context } from 'koa';
-import { FlowTrace } from '@koa-mellon/web';
+import { FlowTrace, flowTraceOf, keepFlowTrace } from '@koa-mellon/web';
 import type { IdpRuntime } from '../runtime.js';
 import type { IdpUser } from '../settings/types.js';
-
-const KEY = Symbol('koa-mellon idp flow trace');
 
 /**
  * Starts this request's part of a login or logout trace (role `idp`) and keeps it on the context,
@@ -11,14 +9,12 @@ const KEY = Symbol('koa-mellon idp flow trace');
  * joins a flow started earlier; without it a new one begins (a later step may still `adopt` one).
  */
 export function startIdpTrace<U extends IdpUser>(ctx: Context, rt: IdpRuntime<U>, flow: 'login' | 'logout', reference?: string): FlowTrace {
-  const trace = new FlowTrace({ store: rt.traces, role: 'idp', flow, redaction: rt.traceRedaction, logger: rt.logger, clock: rt.clock }, reference);
-  (ctx.state as Record<symbol, FlowTrace | undefined>)[KEY] = trace;
-  return trace;
+  return keepFlowTrace(ctx, new FlowTrace({ store: rt.traces, role: 'idp', flow, redaction: rt.traceRedaction, logger: rt.logger, clock: rt.clock }, reference));
 }
 
 /** The trace this request started, if any. */
 export function idpTraceOf(ctx: Context): FlowTrace | undefined {
-  return (ctx.state as Record<symbol, FlowTrace | undefined>)[KEY];
+  return flowTraceOf(ctx, 'idp');
 }
 
 /**

@@ -1,9 +1,7 @@
 import type { Context } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
-import { FlowTrace, type TraceRecord } from '@koa-mellon/web';
+import { FlowTrace, flowTraceOf, keepFlowTrace, type TraceRecord } from '@koa-mellon/web';
 import type { BridgeRuntime } from '../runtime.js';
-
-const KEY = Symbol('koa-mellon jwt flow trace');
 
 /** The bridge's flows: a SAML login ending in tokens, a token refresh, a launch link, a logout. */
 export type BridgeFlow = TraceRecord['flow'];
@@ -16,13 +14,12 @@ export type BridgeFlow = TraceRecord['flow'];
 export function startBridgeTrace(ctx: Context | undefined, rt: BridgeRuntime, flow: BridgeFlow, reference?: string): FlowTrace {
   // The redaction applies to SAML messages, which the bridge never records.
   const trace = new FlowTrace({ store: rt.traces, role: 'jwt', flow, redaction: 'personal', logger: rt.logger, clock: rt.clock }, reference);
-  if (ctx) (ctx.state as Record<symbol, FlowTrace | undefined>)[KEY] = trace;
-  return trace;
+  return ctx ? keepFlowTrace(ctx, trace) : trace;
 }
 
 /** The trace this request started, if any. */
 export function bridgeTraceOf(ctx: Context): FlowTrace | undefined {
-  return (ctx.state as Record<symbol, FlowTrace | undefined>)[KEY];
+  return flowTraceOf(ctx, 'jwt');
 }
 
 /** The trace the route started for this request (a route of a flow always has one). */

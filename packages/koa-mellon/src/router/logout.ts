@@ -29,7 +29,7 @@ import type { ResolvedIdp, Runtime } from '../runtime.js';
 import type { MellonSession } from '../session/sessions.js';
 import { LOGIN_TTL_MS } from './login.js';
 import { logDecoded } from './debug-log.js';
-import { flowTraceOf, startFlowTrace } from './flow-trace.js';
+import { spTraceOf, startFlowTrace } from './flow-trace.js';
 import { readBody, readForm, readQuery, isSoapRequest, sendSoapFault, sendSoapMessage, soapErrorStatus, safeNext, sendSaml, signatureAlgorithmFor, logUnexpected } from '@koa-mellon/web';
 
 interface PendingLogout {
@@ -89,14 +89,14 @@ function receive(ctx: Context, rt: Runtime, form: Map<string, string>): Received
     const redirect = decodeRedirect(ctx.querystring, { maxBytes });
     const kind = redirect.parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
     logDecoded(rt, kind, redirect.xml);
-    flowTraceOf(ctx)?.message(kind, redirect.xml);
+    spTraceOf(ctx)?.message(kind, redirect.xml);
     return { kind, parsed: parseXml(redirect.xml, { maxBytes }), relayState: redirect.relayState, redirect };
   }
   const parameter = form.has('SAMLRequest') ? 'SAMLRequest' : 'SAMLResponse';
   const kind = parameter === 'SAMLRequest' ? 'LogoutRequest' : 'LogoutResponse';
   const xml = decodePostParameter(form.get(parameter), { maxBytes });
   logDecoded(rt, kind, xml);
-  flowTraceOf(ctx)?.message(kind, xml);
+  spTraceOf(ctx)?.message(kind, xml);
   return { kind, parsed: parseXml(xml, { maxBytes }), relayState: form.get('RelayState') };
 }
 
@@ -173,7 +173,7 @@ async function finishLogout(ctx: Context, rt: Runtime, peer: Peer, message: Rece
   const response = parseLogoutResponse(message.parsed.root);
   checkLogoutDestination(rt, message);
   const pending = response.inResponseTo === undefined ? undefined : await rt.stores.requests.take<PendingLogout>(`lo:${response.inResponseTo}`);
-  flowTraceOf(ctx)?.adopt(pending?.trace);
+  spTraceOf(ctx)?.adopt(pending?.trace);
   if (!pending || pending.idp !== peer.idp.index) fail('IN_RESPONSE_TO_MISMATCH', 'LogoutResponse to a request we did not send');
   if (!response.success) rt.logger.warn({ idp: peer.entity.entityId, status: response.statusCodes }, 'koa-mellon: IdP reported a partial logout');
   else rt.logger.info({ idp: peer.entity.entityId }, 'koa-mellon: logout complete');
@@ -197,7 +197,7 @@ export async function startLogout(ctx: Context, rt: Runtime, next: string, saved
   // A LogoutRequest must name the user by NameID (saml-core §3.7.1): a session logged in without
   // one (docs/logout.md) ends here only.
   if (!peer || !endpoint || mellon.nameIdContent === undefined) {
-    flowTraceOf(ctx)?.complete();
+    spTraceOf(ctx)?.complete();
     return ctx.redirect(next);
   }
   const { id, document } = buildLogoutRequest({
@@ -207,7 +207,7 @@ export async function startLogout(ctx: Context, rt: Runtime, next: string, saved
     sessionIndexes: mellon.sessionIndex === undefined ? [] : [mellon.sessionIndex],
     clock: rt.clock,
   });
-  const trace = flowTraceOf(ctx);
+  const trace = spTraceOf(ctx);
   trace?.peer(peer.entity.entityId);
   const pending: PendingLogout = { idp: peer.idp.index, next, trace: trace?.reference };
   await rt.stores.requests.setIfAbsent(`lo:${id}`, pending, LOGIN_TTL_MS);

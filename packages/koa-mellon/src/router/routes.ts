@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { MellonError } from '@koa-mellon/saml';
 import { PermissionDenied } from '../adapters/types.js';
 import { continueUrl } from '../errors/continue-url.js';
-import { flowTraceOf } from './flow-trace.js';
+import { spTraceOf } from './flow-trace.js';
 import type { Runtime } from '../runtime.js';
 import { assertionConsumerService } from './acs/index.js';
 import { finishStashedLogin } from './acs/login-user.js';
@@ -63,7 +63,7 @@ export function spRouteTable(rt: Runtime): readonly SpRoute[] {
 async function handleError(ctx: Context, rt: Runtime, err: unknown): Promise<void> {
   // The refusal joins the flow's trace (written before the page: the user may quote it at once);
   // the page shows its reference and every line below carries it.
-  const trace = flowTraceOf(ctx);
+  const trace = spTraceOf(ctx);
   trace?.refuse(err);
   await trace?.flush();
   const logger = trace?.logger ?? rt.logger;

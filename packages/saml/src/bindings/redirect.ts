@@ -5,7 +5,7 @@ import { fail, failWithDetail, MellonError } from '../errors.js';
 import { SIGNATURE_ALGORITHM_INFO, isSignatureAlgorithmAllowed, type AlgorithmPolicy } from '../constants/algorithms.js';
 import { DEFAULT_MAX_BYTES } from '../xml/parse.js';
 import { defaultSignatureAlgorithm } from '../xmldsig/sign.js';
-import { keyFingerprint, signatureAlgorithmDetail } from '../xmldsig/refusal-detail.js';
+import { keyDetail, signatureAlgorithmDetail } from '../xmldsig/refusal-detail.js';
 
 export type SamlParameter = 'SAMLRequest' | 'SAMLResponse';
 
@@ -95,13 +95,13 @@ export function verifyRedirectSignature(message: RedirectMessage, keys: readonly
   const info = SIGNATURE_ALGORITHM_INFO.get(signature.algorithm);
   const candidates = keys.filter((key) => key.asymmetricKeyType === info?.keyType);
   // The operator's detail: a detached signature names no key, so only the trusted ones are shown.
-  const keyDetail = () => ({ signedWith: '(not named: HTTP-Redirect signatures carry no KeyInfo)', trusted: keys.map(keyFingerprint).join(' ') || '(none)' });
-  if (!info || candidates.length === 0) failWithDetail('NO_TRUSTED_KEY', 'no trusted key for SigAlg', keyDetail());
+  const keysDetail = () => keyDetail(undefined, keys, '(not named: HTTP-Redirect signatures carry no KeyInfo)');
+  if (!info || candidates.length === 0) failWithDetail('NO_TRUSTED_KEY', 'no trusted key for SigAlg', keysDetail());
   // The SigAlg URI is XMLDSig's, so an ECDSA value is r || s as in XMLDSig (RFC 4050 §3.3).
   const ok = candidates.some((key) =>
     cryptoVerify(info.hash, signature.signedOctets, info.keyType === 'ec' ? { key, dsaEncoding: 'ieee-p1363' } : key, signature.value),
   );
-  if (!ok) failWithDetail('SIGNATURE_INVALID', 'Redirect signature does not verify', keyDetail());
+  if (!ok) failWithDetail('SIGNATURE_INVALID', 'Redirect signature does not verify', keysDetail());
 }
 
 function decodeComponent(value: string): string {

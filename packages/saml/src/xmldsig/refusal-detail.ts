@@ -14,9 +14,12 @@ export function keyFingerprint(key: KeyObject): string {
   return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
-/** Trusted keys vs the certificate in the signature's KeyInfo (never used to verify: display only). */
-export function keyDetail(signature: Element | undefined, trusted: readonly KeyObject[]): Record<string, string> {
-  return { signedWith: keyInfoFingerprint(signature), trusted: trusted.map(keyFingerprint).join(' ') || '(none)' };
+/**
+ * Trusted keys vs the key the signature names: by default the certificate in its KeyInfo (never
+ * used to verify: display only); `signedWith` for signatures that name none (HTTP-Redirect).
+ */
+export function keyDetail(signature: Element | undefined, trusted: readonly KeyObject[], signedWith = keyInfoFingerprint(signature)): Record<string, string> {
+  return { signedWith, trusted: trusted.map(keyFingerprint).join(' ') || '(none)' };
 }
 
 /**

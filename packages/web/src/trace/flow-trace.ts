@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { Context as KoaContext } from 'koa';
 import { context, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import { MellonError } from '@koa-mellon/saml';
 import type { Logger } from '../log.js';
@@ -48,6 +49,10 @@ export class FlowTrace {
 
   get reference(): string {
     return this.#reference;
+  }
+
+  get role(): TraceRecord['role'] {
+    return this.#options.role;
   }
 
   /** Joins a flow started earlier (its reference was kept with the pending request). */
@@ -173,6 +178,24 @@ function markRefused(span: Span, err: unknown): void {
   const code = errorTypeOf(err);
   span.setAttribute(A.errorType, code);
   span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+}
+
+const TRACES = Symbol('koa-mellon flow traces');
+
+/**
+ * Keeps this request's trace on the context, where the role's error handler finds it (to record
+ * the refusal and show the reference). Per role: the JWT bridge's hooks run inside the SP's ACS
+ * request, and each role's handler must find its own trace.
+ */
+export function keepFlowTrace(ctx: KoaContext, trace: FlowTrace): FlowTrace {
+  const state = ctx.state as Record<symbol, Map<TraceRecord['role'], FlowTrace> | undefined>;
+  (state[TRACES] ??= new Map()).set(trace.role, trace);
+  return trace;
+}
+
+/** The trace `role` started for this request, if any. */
+export function flowTraceOf(ctx: KoaContext, role: TraceRecord['role']): FlowTrace | undefined {
+  return (ctx.state as Record<symbol, Map<TraceRecord['role'], FlowTrace> | undefined>)[TRACES]?.get(role);
 }
 
 /** A logger that adds `trace: <reference>` to every line (pino's child-logger shape, without needing pino). */
