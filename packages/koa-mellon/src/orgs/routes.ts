@@ -15,7 +15,7 @@ export interface OrganizationRoutesOptions {
   readonly find: (slug: string) => Promise<ServedOrganization | undefined>;
   /** `{base}/login/`: the org hint, the identity-first form and the chooser (find/index.ts). */
   readonly findOrganization: (ctx: Context) => Promise<void>;
-  readonly refuse: (ctx: Context, code: MellonErrorCode, slug?: string) => void;
+  readonly refuse: (ctx: Context, code: MellonErrorCode, slug?: string) => Promise<void>;
   readonly logger: Logger;
 }
 
